@@ -1,0 +1,58 @@
+# 11Tutors backend. `make run` serves the API on the embedded default; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format migrate lock schema clean help
+
+help:
+	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
+	@echo "make test    - install, then run the whole test suite (DATABASE_URL selects PostgreSQL)"
+	@echo "make lint    - ruff lint and format check"
+	@echo "make format  - ruff format and autofix"
+	@echo "make lock    - re-resolve requirements/*.in into the pinned requirements/*.txt"
+	@echo "make schema  - write the OpenAPI schema to schema.yml"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt -r requirements/dev.txt
+	@touch $@ $(VENV)/.base-installed
+
+migrate: $(VENV)/.base-installed
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py load_universities
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: $(VENV)/.dev-installed
+	$(BIN)/pip install --quiet uv
+	cd requirements && ../$(BIN)/uv pip compile --quiet --python-version 3.11 base.in -o base.txt
+	cd requirements && ../$(BIN)/uv pip compile --quiet --python-version 3.11 dev.in -o dev.txt
+
+schema: $(VENV)/.dev-installed
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file schema.yml
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

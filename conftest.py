@@ -1,0 +1,74 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from users.models import Role
+from users.tests.factories import PASSWORD  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # A fast hasher keeps the suite quick; every path still stores a hash, never the raw value.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def bearer(client: APIClient, user) -> APIClient:
+    """Authenticate ``client`` as ``user`` with a real access token."""
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def make_user(db):
+    from users.tests.factories import UserFactory
+
+    def make(role: int = Role.USER, **fields):
+        return UserFactory(role=role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user(Role.USER)
+
+
+@pytest.fixture
+def student(make_user):
+    return make_user(Role.STUDENT)
+
+
+@pytest.fixture
+def tutor(make_user):
+    return make_user(Role.TUTOR)
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_for(api_client):
+    """``client_for(user)`` -> a client carrying that user's Bearer token (None: anonymous)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        return bearer(client, user) if user is not None else client
+
+    return make

@@ -1,0 +1,310 @@
+"""The one settings module: everything that varies comes from the environment.
+
+With no environment variables at all the service runs on its embedded default
+(SQLite file, local media, in-process cache, console e-mail, a generated
+development secret key). With ``DJANGO_DEBUG=false`` the production variables
+are validated at start-up and every missing or malformed one is reported in a
+single clear error. Every variable is documented in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+from eleven_tutors.envcheck import EnvErrors
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+errors = EnvErrors()
+
+TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+
+# --- Core -----------------------------------------------------------------
+DEBUG = errors.get(env.bool, "DJANGO_DEBUG", default=True)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if DEBUG:
+        # Stable per checkout so sessions survive restarts, never used in production.
+        SECRET_KEY = errors.dev_secret_key(BASE_DIR / ".dev-secret-key", quiet=TESTING)
+    else:
+        errors.add("DJANGO_SECRET_KEY", "is required when DJANGO_DEBUG=false")
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    errors.add("DJANGO_SECRET_KEY", "must be at least 50 characters of random data")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+ALLOWED_HOSTS = [host for host in ALLOWED_HOSTS if host]
+if not ALLOWED_HOSTS:
+    if DEBUG:
+        ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+    else:
+        errors.add("ALLOWED_HOSTS", "is required when DJANGO_DEBUG=false (comma-separated host names)")
+
+# Behind a reverse proxy (nginx, a load balancer) the public scheme and host come
+# from X-Forwarded-Proto / X-Forwarded-Host. The host is still checked against
+# ALLOWED_HOSTS, so a forged header cannot put a foreign host into our links.
+USE_X_FORWARDED_HOST = errors.get(env.bool, "USE_X_FORWARDED_HOST", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "core",
+    "users",
+]
+
+MIDDLEWARE = [
+    "core.middleware.RequestIDMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ApiJsonErrorsMiddleware",
+]
+
+ROOT_URLCONF = "eleven_tutors.urls"
+WSGI_APPLICATION = "eleven_tutors.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+_db_url = env.str("DATABASE_URL", default="")
+if not _db_url:
+    if not DEBUG and not TESTING:
+        errors.add("DATABASE_URL", "is required when DJANGO_DEBUG=false (e.g. postgres://user:pass@host:5432/db)")
+    _db_url = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": errors.database("DATABASE_URL", _db_url)}
+DATABASES["default"]["CONN_MAX_AGE"] = errors.get(env.int, "DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "users.User"
+
+# --- Cache ------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="11tutors"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "11tutors",
+        }
+    }
+
+# --- Passwords ----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = errors.get(env.int, "PASSWORD_RESET_TIMEOUT", default=3600)
+EMAIL_VERIFICATION_TIMEOUT = errors.get(env.int, "EMAIL_VERIFICATION_TIMEOUT", default=3600)
+
+# --- Internationalisation -------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media files ------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Media are served by the app itself while they live on the local disk (the
+# embedded default); in production they live on S3/R2 and this is off.
+SERVE_MEDIA = errors.get(env.bool, "SERVE_MEDIA", default=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- E-mail -------------------------------------------------------------------------
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = errors.get(env.int, "EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = errors.get(env.bool, "EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = errors.get(env.int, "EMAIL_TIMEOUT", default=10)
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="11Tutors <no-reply@11tutors.com>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+
+# --- CORS / CSRF --------------------------------------------------------------------
+CORS_ALLOWED_ORIGINS = [
+    origin
+    for origin in env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000", "http://127.0.0.1:3000"])
+    if origin
+]
+CORS_URLS_REGEX = r"^/(api|webhook)/.*$"
+CSRF_TRUSTED_ORIGINS = [origin for origin in env.list("CSRF_TRUSTED_ORIGINS", default=[]) if origin]
+for _name, _origins in (("CORS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS), ("CSRF_TRUSTED_ORIGINS", CSRF_TRUSTED_ORIGINS)):
+    for _origin in _origins:
+        if not _origin.startswith(("http://", "https://")) or _origin.endswith("/"):
+            errors.add(_name, f"{_origin!r} must look like https://example.com (scheme, host, no path)")
+
+# --- REST framework -------------------------------------------------------------------
+# Rates are "N/period" with an optional period multiplier: 100/min, 5/15min, 20/hour.
+# login_account counts failed logins only (per e-mail address).
+THROTTLE_RATES = {
+    scope: errors.rate(f"THROTTLE_{scope.upper()}", env.str(f"THROTTLE_{scope.upper()}", default=rate))
+    for scope, rate in {
+        "login_ip": "100/min",
+        "login_account": "5/15min",
+        "register": "20/hour",
+        "password_reset": "10/hour",
+        "email_resend": "5/hour",
+    }.items()
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "NUM_PROXIES": errors.get(env.int, "NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=errors.get(env.int, "JWT_ACCESS_TOKEN_MINUTES", default=30)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=errors.get(env.int, "JWT_REFRESH_TOKEN_DAYS", default=7)),
+    # The web client keeps using its original refresh token: no rotation.
+    "ROTATE_REFRESH_TOKENS": False,
+    "BLACKLIST_AFTER_ROTATION": False,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "11Tutors API",
+    "DESCRIPTION": (
+        "Backend of the 11Tutors learning platform. Authenticate with "
+        "`Authorization: Bearer <access>` (obtain the pair at `/api/auth/token/`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "ENUM_NAME_OVERRIDES": {},
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI and ReDoc assets are served by us, not fetched from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security (production) --------------------------------------------------------------
+if not DEBUG:
+    SESSION_COOKIE_SECURE = errors.get(env.bool, "SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_HSTS_SECONDS = errors.get(env.int, "SECURE_HSTS_SECONDS", default=0)
+    SECURE_SSL_REDIRECT = errors.get(env.bool, "SECURE_SSL_REDIRECT", default=False)
+
+# --- Logging ----------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "core.logging.RequestIDFilter"}},
+    "formatters": {
+        "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "default",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Request errors are logged once, by our own handlers, with the request id.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}
+
+errors.raise_if_any()

@@ -1,0 +1,41 @@
+"""Transactional e-mail: every message has a plain-text and an HTML part.
+
+Messages are sent after the surrounding transaction commits, never inside it, and
+a failing mail server is logged instead of failing the request. (A later issue moves
+delivery onto the task queue; callers already go through ``send_templated_email``.)
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+def frontend_url(path: str, **query: str) -> str:
+    """An absolute link to a page of the web client (FRONTEND_URL)."""
+    url = f"{settings.FRONTEND_URL}{path}"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def send_templated_email(*, to: str, subject: str, template: str, context: dict) -> None:
+    """Render ``emails/<template>.txt`` and ``.html`` and send them once the transaction commits."""
+    context = {"frontend_url": settings.FRONTEND_URL, **context}
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+
+    def deliver() -> None:
+        message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+        message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:  # the mail server is outside our control; the request still succeeds
+            logger.exception("Could not send the %r e-mail", template)
+
+    transaction.on_commit(deliver)
