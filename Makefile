@@ -33,6 +33,7 @@ migrate: $(VENV)/.base-installed
 
 run: migrate
 	$(BIN)/python manage.py load_universities
+	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev-installed

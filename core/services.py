@@ -31,9 +31,10 @@ def model_update(*, instance: M, fields: Iterable[str], data: dict[str, Any]) ->
         if field.many_to_many:
             m2m[name] = value
             continue
-        if getattr(instance, field.attname if field.is_relation else name) != _raw(value):
-            setattr(instance, name, value)
-            changed.append(name)
+        if _same(instance, field, value):
+            continue
+        setattr(instance, name, value)
+        changed.append(name)
 
     if changed:
         if "updated_at" in model_fields:
@@ -49,6 +50,17 @@ def model_update(*, instance: M, fields: Iterable[str], data: dict[str, Any]) ->
             m2m_changed = True
 
     return instance, bool(changed) or m2m_changed
+
+
+def _same(instance: models.Model, field: models.Field, value: Any) -> bool:
+    if isinstance(field, models.FileField):
+        return _file_name(getattr(instance, field.name)) == _file_name(value)
+    return getattr(instance, field.attname if field.is_relation else field.name) == _raw(value)
+
+
+def _file_name(value: Any) -> str:
+    """Files compare by name; no file, ``None`` and ``""`` are all "no file"."""
+    return getattr(value, "name", None) or ""
 
 
 def _raw(value: Any) -> Any:

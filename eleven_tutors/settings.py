@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "users",
+    "courses",
 ]
 
 MIDDLEWARE = [
@@ -164,8 +165,37 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Media are served by the app itself while they live on the local disk (the
 # embedded default); in production they live on S3/R2 and this is off.
 SERVE_MEDIA = errors.get(env.bool, "SERVE_MEDIA", default=True)
+# Cloudflare R2 / S3: setting R2_BUCKET_NAME moves media (uploads, thumbnails) there.
+R2_BUCKET_NAME = env.str("R2_BUCKET_NAME", default="")
+if R2_BUCKET_NAME:
+    for _name in ("R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_ENDPOINT_URL"):
+        if not env.str(_name, default=""):
+            errors.add(_name, "is required when R2_BUCKET_NAME is set")
+    R2_CUSTOM_DOMAIN = env.str("R2_CUSTOM_DOMAIN", default="")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": R2_BUCKET_NAME,
+            "access_key": env.str("R2_ACCESS_KEY_ID", default=""),
+            "secret_key": env.str("R2_SECRET_ACCESS_KEY", default=""),
+            "endpoint_url": env.str("R2_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("R2_REGION", default="auto"),
+            "custom_domain": R2_CUSTOM_DOMAIN or None,
+            # A public custom domain serves plain URLs; otherwise URLs are presigned.
+            "querystring_auth": not R2_CUSTOM_DOMAIN,
+            "querystring_expire": errors.get(env.int, "R2_URL_EXPIRE_SECONDS", default=3600),
+            "file_overwrite": False,
+            "default_acl": None,
+            "signature_version": "s3v4",
+            "addressing_style": "path",
+        },
+    }
+    SERVE_MEDIA = False
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -194,6 +224,10 @@ EMAIL_BACKEND = env.str(
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="11Tutors <no-reply@11tutors.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").upper()
+if DEFAULT_CURRENCY not in ("USD", "EUR", "RUB", "UZS"):
+    errors.add("DEFAULT_CURRENCY", "must be one of USD, EUR, RUB, UZS")
 
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 

@@ -10,6 +10,7 @@ admin.site.site_title = "11Tutors admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("users.api.urls")),
+    path("api/courses/", include("courses.api.urls")),
     path("api/core/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import IntegerField, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 
 from users.models import OnboardingAnswer, Role, User
 
@@ -12,13 +12,10 @@ def user_list() -> QuerySet[User]:
 
 
 def tutor_list() -> QuerySet[User]:
-    """Active tutors for the public directory, with how many published courses each teaches.
-
-    Courses do not exist yet (the catalog adds them), so every tutor truthfully teaches 0.
-    """
+    """Active tutors for the public directory, with how many published courses each teaches."""
     return (
         User.objects.filter(role=Role.TUTOR, is_active=True)
-        .annotate(courses_count=Value(0, output_field=IntegerField()))
+        .annotate(courses_count=Count("taught_courses", filter=Q(taught_courses__is_published=True), distinct=True))
         .order_by("first_name", "last_name", "id")
     )
 

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.exceptions import ServiceError
 from core.services import model_update
+from courses.services import tutor_renamed
 from users.emails import frontend_url, send_templated_email
 from users.models import OnboardingAnswer, Role, User, looks_like_user_id
 
@@ -65,6 +66,7 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
     if email_changed and not (by_admin and "is_email_verified" in data):
         data["is_email_verified"] = False
         fields += ("is_email_verified",)
+    renamed = any(key in data and data[key] != getattr(user, key) for key in ("first_name", "last_name"))
     try:
         with transaction.atomic():
             user, updated = model_update(instance=user, fields=fields, data=data)
@@ -74,6 +76,8 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
         raise ServiceError("This username is taken.", field="username") from None
     if email_changed and not user.is_email_verified:
         email_verification_send(user=user)
+    if renamed:
+        tutor_renamed(user=user)  # tutor names are part of their courses' search text
     return user, updated
 
 

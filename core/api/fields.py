@@ -20,6 +20,8 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (str, int)):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str) and "\x00" in data:  # PostgreSQL cannot even compare it
+            self.fail("does_not_exist", pk_value=data.replace("\x00", ""))
         pk_field = self.get_queryset().model._meta.pk
         if pk_field.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
             try:
@@ -34,4 +36,15 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
                 data = uuid.UUID(str(data))
             except ValueError:
                 self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: numbers are not silently turned into text."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         return super().to_internal_value(data)

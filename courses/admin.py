@@ -1,0 +1,149 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from core.slugs import save_with_unique_slug
+from courses import services
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
+
+
+class SlugOnCreateMixin:
+    """New objects (the form's or an inline's) get their unique slug from their title."""
+
+    @staticmethod
+    def _insert(obj) -> None:
+        source = obj.name if isinstance(obj, Category) else obj.title
+        save_with_unique_slug(obj, source)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            self._insert(obj)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            if obj._state.adding:
+                self._insert(obj)
+            else:
+                obj.save()
+        formset.save_m2m()
+
+
+@admin.register(Category)
+class CategoryAdmin(SlugOnCreateMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "published_courses", "created_at"]
+    search_fields = ["name", "slug", "description"]
+    readonly_fields = ["slug", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_courses=Count("courses"))
+
+    @admin.display(description="Courses", ordering="n_courses")
+    def published_courses(self, obj):
+        return obj.n_courses
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.course_search_refresh(courses=Course.objects.filter(category=obj))
+
+
+class CoursePartInline(admin.TabularInline):
+    model = CoursePart
+    extra = 0
+    fields = ["title", "slug", "order", "description"]
+    readonly_fields = ["slug"]
+    ordering = ["order", "created_at"]
+    show_change_link = True
+
+
+class LessonInline(admin.TabularInline):
+    model = Lesson
+    extra = 0
+    fields = ["title", "slug", "order", "duration", "is_free_preview", "video_service_id", "video_status"]
+    readonly_fields = ["slug", "video_status"]
+    ordering = ["order", "created_at"]
+    show_change_link = True
+
+
+@admin.register(Course)
+class CourseAdmin(SlugOnCreateMixin, admin.ModelAdmin):
+    list_display = ["title", "slug", "category", "price", "currency", "is_published", "students", "created_at"]
+    list_filter = ["is_published", "category", "currency", ("tutors", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "slug", "description", "tutors__email", "tutors__first_name", "tutors__last_name"]
+    readonly_fields = ["id", "slug", "rating", "reviews_count", "created_at", "updated_at"]
+    autocomplete_fields = ["tutors", "category"]
+    list_select_related = ["category"]
+    inlines = [CoursePartInline]
+    actions = ["publish", "unpublish"]
+    fields = [
+        "id", "title", "slug", "description", "thumbnail", "category", "tutors", "price", "currency",
+        "is_published", "rating", "reviews_count", "created_at", "updated_at",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_students=Count("enrollments"))
+
+    @admin.display(description="Students", ordering="n_students")
+    def students(self, obj):
+        return obj.n_students
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.course_search_refresh(courses=Course.objects.filter(pk=form.instance.pk))
+
+    @admin.action(description="Publish the selected courses")
+    def publish(self, request, queryset):
+        updated = queryset.update(is_published=True)
+        self.message_user(request, f"{updated} course(s) published.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish the selected courses")
+    def unpublish(self, request, queryset):
+        updated = queryset.update(is_published=False)
+        self.message_user(request, f"{updated} course(s) unpublished.", messages.SUCCESS)
+
+
+@admin.register(CoursePart)
+class CoursePartAdmin(SlugOnCreateMixin, admin.ModelAdmin):
+    list_display = ["__str__", "course", "order", "created_at"]
+    search_fields = ["title", "slug", "course__title"]
+    list_select_related = ["course"]
+    readonly_fields = ["slug"]
+    autocomplete_fields = ["course"]
+    inlines = [LessonInline]
+
+
+@admin.register(Lesson)
+class LessonAdmin(SlugOnCreateMixin, admin.ModelAdmin):
+    list_display = ["title", "part", "order", "duration", "is_free_preview", "video_status"]
+    list_filter = ["is_free_preview", "video_status"]
+    search_fields = ["title", "slug", "part__title", "part__course__title", "video_service_id"]
+    list_select_related = ["part__course"]
+    readonly_fields = ["slug"]
+    autocomplete_fields = ["part"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["short_text", "user", "lesson", "parent", "is_edited", "created_at"]
+    list_filter = ["is_edited", "created_at"]
+    search_fields = ["text", "user__email", "lesson__title"]
+    list_select_related = ["user", "lesson"]
+    autocomplete_fields = ["user", "lesson", "parent"]
+
+    @admin.display(description="Text")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["student", "course", "source", "is_active", "enrolled_at"]
+    list_filter = ["is_active", "source", "enrolled_at"]
+    search_fields = ["student__email", "student__first_name", "student__last_name", "course__title"]
+    list_select_related = ["student", "course"]
+    autocomplete_fields = ["student", "course"]
+    readonly_fields = ["enrolled_at", "updated_at"]

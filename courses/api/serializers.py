@@ -1,0 +1,370 @@
+"""Input validation and output shapes of the catalog API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import SkipField, empty
+from rest_framework.utils import html
+
+from core.api.fields import SafePrimaryKeyRelatedField
+from core.validators import validate_image_upload
+from courses.models import (
+    MAX_LESSON_DURATION,
+    MAX_ORDER,
+    MAX_PRICE,
+    Category,
+    Comment,
+    Course,
+    CoursePart,
+    Currency,
+    Enrollment,
+    Lesson,
+)
+from courses.placeholders import PLACEHOLDER_THUMBNAIL
+from users.models import Role, User
+
+# --- Fields ------------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2,}:\d{2}:\d{2}$", "example": "00:02:05"})
+class DurationField(serializers.Field):
+    """Out: ``"HH:MM:SS"`` (hours may exceed 24, never a days prefix, never null).
+    In: ``"HH:MM:SS"``, or whole seconds as a number or a string (``125``, ``"125"``)."""
+
+    default_error_messages = {
+        "invalid": 'Enter a duration as "HH:MM:SS" or a whole number of seconds.',
+        "range": "A duration must be between 00:00:00 and {max}.",
+    }
+
+    def to_representation(self, value: timedelta | None) -> str:
+        seconds = int(value.total_seconds()) if value else 0
+        hours, rest = divmod(max(seconds, 0), 3600)
+        minutes, secs = divmod(rest, 60)
+        return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+    def to_internal_value(self, data) -> timedelta:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            seconds = data
+        elif isinstance(data, float) and data.is_integer():
+            seconds = int(data)
+        elif isinstance(data, str) and data.strip().isdigit():
+            seconds = int(data.strip())
+        elif isinstance(data, str) and data.count(":") == 2:
+            parts = data.strip().split(":")
+            if not all(p.isdigit() for p in parts) or int(parts[1]) > 59 or int(parts[2]) > 59:
+                self.fail("invalid")
+            seconds = int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2])
+        else:
+            self.fail("invalid")
+        if not 0 <= seconds <= MAX_LESSON_DURATION.total_seconds():
+            self.fail("range", max=self.to_representation(MAX_LESSON_DURATION))
+        return timedelta(seconds=seconds)
+
+
+class OptionalImageField(serializers.ImageField):
+    """An image upload where an empty multipart value means "no change", and null clears it."""
+
+    def get_value(self, dictionary):
+        # Multipart forms send "" when no file was picked: that is "no change", not "clear".
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return empty
+        return super().get_value(dictionary)
+
+    def validate_empty_values(self, data):
+        if data == "":
+            raise SkipField()
+        return super().validate_empty_values(data)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ThumbnailField(serializers.ReadOnlyField):
+    """The thumbnail's absolute URL, or the placeholder's (never null)."""
+
+    def to_representation(self, value) -> str:
+        url = value.url if value else default_storage.url(PLACEHOLDER_THUMBNAIL)
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+# --- Nested shapes -------------------------------------------------------------------------------
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+
+class TutorBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "first_name", "last_name", "avatar"]
+
+
+class PartBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoursePart
+        fields = ["id", "title", "slug", "order"]
+
+
+class LessonOutlineSerializer(serializers.ModelSerializer):
+    duration = DurationField()
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "title", "slug", "description", "order", "duration", "is_free_preview", "created_at"]
+
+
+class PartWithLessonsSerializer(serializers.ModelSerializer):
+    lessons = LessonOutlineSerializer(many=True)
+
+    class Meta:
+        model = CoursePart
+        fields = ["id", "title", "slug", "description", "order", "lessons"]
+
+
+class CourseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Course
+        fields = ["id", "slug", "title"]
+
+
+# --- Categories -------------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    courses_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description", "courses_count"]
+        read_only_fields = ["id", "slug", "courses_count"]
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        others = Category.objects.filter(name__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A category with this name already exists.")
+        return value
+
+
+# --- Courses -----------------------------------------------------------------------------------------
+
+
+class CourseListSerializer(serializers.ModelSerializer):
+    """A course in lists: figures come from the selector's annotations, never per-row queries."""
+
+    is_free = serializers.BooleanField(read_only=True)
+    thumbnail = ThumbnailField()
+    category = CategoryBriefSerializer(read_only=True, allow_null=True)
+    tutors = TutorBriefSerializer(many=True, read_only=True)
+    parts = PartBriefSerializer(many=True, read_only=True)
+    is_enrolled = serializers.BooleanField(read_only=True)
+    rating = serializers.FloatField(read_only=True)
+    students_count = serializers.IntegerField(read_only=True)
+    lessons_count = serializers.IntegerField(read_only=True)
+    duration = DurationField(source="total_duration", read_only=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "description",
+            "price",
+            "currency",
+            "is_free",
+            "thumbnail",
+            "category",
+            "tutors",
+            "parts",
+            "is_published",
+            "is_enrolled",
+            "rating",
+            "reviews_count",
+            "students_count",
+            "lessons_count",
+            "duration",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CourseDetailSerializer(CourseListSerializer):
+    parts = PartWithLessonsSerializer(many=True, read_only=True)
+
+
+class CourseWriteSerializer(serializers.Serializer):
+    """POST and PATCH of a course, as JSON or multipart (string booleans, ``category: ""``)."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    category = SafePrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False)
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    is_published = serializers.BooleanField(required=False)
+    thumbnail = OptionalImageField(required=False, allow_null=True, validators=[validate_image_upload])
+    tutors = SafePrimaryKeyRelatedField(many=True, required=False, queryset=User.objects.filter(is_active=True))
+
+    def validate_title(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        return value
+
+    def validate_tutors(self, users: list[User]) -> list[User]:
+        not_tutors = [u.pk for u in users if not (u.role in (Role.TUTOR, Role.ADMIN) or u.is_admin)]
+        if not_tutors:
+            raise serializers.ValidationError(f"Only tutors and admins can teach a course: {', '.join(not_tutors)}.")
+        return users
+
+
+# --- Parts and lessons ---------------------------------------------------------------------------------
+
+
+class PartSerializer(serializers.ModelSerializer):
+    course = SafePrimaryKeyRelatedField(queryset=Course.objects.all())
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    order = serializers.IntegerField(min_value=0, max_value=MAX_ORDER, required=False, default=0)
+
+    class Meta:
+        model = CoursePart
+        fields = ["id", "slug", "course", "title", "description", "order", "created_at", "updated_at"]
+        read_only_fields = ["id", "slug", "created_at", "updated_at"]
+
+
+class LessonWriteSerializer(serializers.ModelSerializer):
+    part = SafePrimaryKeyRelatedField(queryset=CoursePart.objects.select_related("course"))
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
+    video_service_id = serializers.CharField(max_length=100, allow_null=True, allow_blank=True, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=MAX_ORDER, required=False, default=0)
+    duration = DurationField(required=False, default=timedelta(0))
+    is_free_preview = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = Lesson
+        fields = [
+            "id",
+            "slug",
+            "part",
+            "title",
+            "description",
+            "video_service_id",
+            "order",
+            "duration",
+            "is_free_preview",
+            "video_status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "slug", "video_status", "created_at", "updated_at"]
+
+    def validate_title(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        return value
+
+    def validate_video_service_id(self, value: str | None) -> str | None:
+        return value.strip() or None if value else None
+
+
+class LessonPlayerSerializer(serializers.ModelSerializer):
+    """The player page: the outline always; playable secrets only for those who may watch."""
+
+    duration = DurationField()
+    course = CourseRefSerializer(source="part.course")
+    otp = serializers.CharField(allow_null=True)
+    playbackInfo = serializers.CharField(allow_null=True)  # the client's key
+    locked = serializers.BooleanField()
+
+    class Meta:
+        model = Lesson
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "description",
+            "is_free_preview",
+            "order",
+            "duration",
+            "created_at",
+            "course",
+            "otp",
+            "playbackInfo",
+            "video_status",
+            "locked",
+        ]
+        read_only_fields = fields
+
+
+# --- Comments ----------------------------------------------------------------------------------------------
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    lesson = SafePrimaryKeyRelatedField(queryset=Lesson.objects.select_related("part__course"))
+    parent = SafePrimaryKeyRelatedField(queryset=Comment.objects.all(), allow_null=True, required=False)
+    user = TutorBriefSerializer(read_only=True)
+    replies_count = serializers.IntegerField(read_only=True, default=0)
+    text = serializers.CharField(min_length=1, max_length=5000)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "lesson", "text", "user", "parent", "replies_count", "created_at", "updated_at", "is_edited"]
+        read_only_fields = ["id", "user", "replies_count", "created_at", "updated_at", "is_edited"]
+
+
+class CommentUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(min_length=1, max_length=5000, required=False)
+
+
+# --- Enrolments ----------------------------------------------------------------------------------------------
+
+
+class LastLessonSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    position_seconds = serializers.IntegerField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    completed_lessons = serializers.IntegerField()
+    total_lessons = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    last_lesson = LastLessonSerializer(allow_null=True)
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    course = CourseListSerializer(read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrollment
+        fields = ["id", "course", "enrolled_at", "progress"]
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, enrollment: Enrollment) -> dict:
+        # Lesson progress is not tracked yet (the learning feature adds it): nothing completed.
+        total = enrollment.course.lessons_count
+        return {"completed_lessons": 0, "total_lessons": total, "percent": 0, "last_lesson": None}
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    course = SafePrimaryKeyRelatedField(queryset=Course.objects.all())
+    student = SafePrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)

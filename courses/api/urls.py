@@ -1,0 +1,15 @@
+from rest_framework.routers import SimpleRouter
+
+from courses.api import views
+
+router = SimpleRouter()
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("course-parts", views.PartViewSet, basename="course-part")
+router.register("lessons", views.LessonViewSet, basename="lesson")
+router.register("comments", views.CommentViewSet, basename="comment")
+router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
+
+urlpatterns = [
+    *router.urls,
+]

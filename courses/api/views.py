@@ -1,0 +1,376 @@
+"""Catalog API: thin views that authenticate, authorise and call a service or selector."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from courses import selectors, services
+from courses.api import serializers as s
+from courses.api.filters import CommentFilter, CourseFilter, EnrollmentFilter, LessonFilter, PartFilter
+from courses.models import Category, Comment, Course, Lesson
+from users.permissions import IsAdmin, IsTutorOrAdmin
+
+WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
+
+
+def _deny(request, message: str) -> None:
+    """401 for anonymous callers (the client then logs in), 403 for everyone else."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+    raise PermissionDenied(message)
+
+
+def require_manage(request, course: Course) -> None:
+    if not selectors.user_manages_course(request.user, course):
+        _deny(request, "Only the course's tutors and administrators may do this.")
+
+
+class ManagedObjectMixin:
+    """Writes to an existing object need the right to manage its course, checked before the body."""
+
+    def course_of(self, obj) -> Course:
+        return obj.course
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            require_manage(self.request, self.course_of(obj))
+        return obj
+
+
+class ReadAnyoneWriteAuthenticated:
+    """Reads are public (objects still filtered by visibility); writes need a login."""
+
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+
+# --- Categories --------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["catalog"])
+class CategoryViewSet(viewsets.ModelViewSet):
+    """Course categories: anyone reads; admins write. Detail by id or by slug."""
+
+    serializer_class = s.CategorySerializer
+    http_method_names = WRITE_METHODS
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    lookup_url_kwarg = "id_or_slug"
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method in ("GET", "HEAD", "OPTIONS") else [IsAdmin()]
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+    def get_object(self):
+        key = self.kwargs["id_or_slug"]
+        lookup = {"pk": int(key)} if key.isdigit() and len(key) <= 18 else {"slug": key}
+        try:
+            return self.get_queryset().get(**lookup)
+        except Category.DoesNotExist:
+            raise Http404 from None
+
+    def perform_create(self, serializer):
+        serializer.instance = services.category_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.category_update(category=serializer.instance, data=serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.category_delete(category=instance)
+
+
+# --- Courses ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("mine", bool, description="Tutors: your own courses, drafts included.")]
+    ),
+    create=extend_schema(request=s.CourseWriteSerializer, responses={201: s.CourseDetailSerializer}),
+    partial_update=extend_schema(request=s.CourseWriteSerializer, responses={200: s.CourseDetailSerializer}),
+)
+@extend_schema(tags=["catalog"])
+class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+    """Courses. Lists show published courses (plus your drafts with `?mine=true`)."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    http_method_names = WRITE_METHODS
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filterset_class = CourseFilter
+    ordering_fields = ["created_at", "updated_at", "price", "title", "rating", "students_count"]
+
+    def get_serializer_class(self):
+        return s.CourseListSerializer if self.action == "list" else s.CourseDetailSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            mine = self.request.query_params.get("mine", "").lower() in ("true", "1")
+            return selectors.course_list(user=user, mine=mine)
+        return selectors.course_detail_queryset(user=user)
+
+    def _detail_response(self, course: Course, *, status_code: int = status.HTTP_200_OK) -> Response:
+        course = selectors.course_detail_queryset(user=self.request.user).get(pk=course.pk)
+        return Response(self.get_serializer(course).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        if not IsTutorOrAdmin().has_permission(request, self):
+            _deny(request, IsTutorOrAdmin.message)
+        serializer = s.CourseWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        course = services.course_create(creator=request.user, **serializer.validated_data)
+        return self._detail_response(course, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        course = self._managed_course()
+        serializer = s.CourseWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        course, _ = services.course_update(course=course, data=serializer.validated_data)
+        return self._detail_response(course)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.course_delete(course=self._managed_course(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _managed_course(self) -> Course:
+        try:
+            course = selectors.course_for_update(user=self.request.user, slug=self.kwargs["slug"])
+        except Course.DoesNotExist:
+            raise Http404 from None
+        require_manage(self.request, course)
+        return course
+
+
+# --- Parts -------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["catalog"])
+class PartViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+    """Course parts (sections). Lists: your own courses' parts. Detail: as the course's visibility."""
+
+    serializer_class = s.PartSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    http_method_names = WRITE_METHODS
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = PartFilter
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [IsTutorOrAdmin()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.part_list(user=self.request.user)
+        return selectors.part_visible(user=self.request.user)
+
+    def perform_create(self, serializer):
+        course = _visible_course(self.request, serializer.validated_data.pop("course"), field="course")
+        require_manage(self.request, course)
+        serializer.instance = services.part_create(course=course, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k != "course"}
+        serializer.instance, _ = services.part_update(part=serializer.instance, data=data)
+
+    def perform_destroy(self, instance):
+        services.part_delete(part=instance)
+
+
+def _visible_course(request, course: Course, *, field: str) -> Course:
+    """A course named in a body must be one the caller can see; others do not exist for them."""
+    if not Course.objects.filter(selectors.course_visible_filter(request.user), pk=course.pk).exists():
+        raise ValidationError({field: [f'Invalid id "{course.pk}" - object does not exist.']})
+    return course
+
+
+# --- Lessons ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: s.LessonPlayerSerializer}),
+)
+@extend_schema(tags=["catalog"])
+class LessonViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+    """Lessons. Detail is the player page: anyone may call it; secrets only for those who may watch."""
+
+    serializer_class = s.LessonWriteSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    http_method_names = WRITE_METHODS
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = LessonFilter
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [IsTutorOrAdmin()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.lesson_list(user=self.request.user)
+        return selectors.lesson_visible(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        lesson = self.get_object()
+        may_watch = selectors.user_may_watch(request.user, lesson)
+        # Playable secrets come from the video provider (a later feature); none are issued yet.
+        lesson.otp = None
+        lesson.playbackInfo = None
+        lesson.locked = not may_watch
+        return Response(s.LessonPlayerSerializer(lesson, context=self.get_serializer_context()).data)
+
+    def perform_create(self, serializer):
+        part = serializer.validated_data.pop("part")
+        _visible_course(self.request, part.course, field="part")
+        require_manage(self.request, part.course)
+        title = serializer.validated_data.pop("title")
+        serializer.instance = services.lesson_create(part=part, title=title, **serializer.validated_data)
+
+    def course_of(self, obj) -> Course:
+        return obj.part.course
+
+    def perform_update(self, serializer):
+        serializer.instance, _ = services.lesson_update(lesson=serializer.instance, data=serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.lesson_delete(lesson=instance)
+
+
+# --- Comments --------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("lesson", str, description="Lesson id (required except for admins).")]
+    ),
+    partial_update=extend_schema(request=s.CommentUpdateSerializer),
+)
+@extend_schema(tags=["catalog"])
+class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+    """Lesson comments, threaded by `parent`, newest first; only for those who may watch the lesson."""
+
+    serializer_class = s.CommentSerializer
+    http_method_names = WRITE_METHODS
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = CommentFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Comment.objects.none()
+        if self.action != "list":
+            lessons = selectors.lesson_visible(user=self.request.user)
+            return selectors.comment_list(lesson=None).filter(lesson__in=lessons).select_related("lesson__part__course")
+        lesson_id = self.request.query_params.get("lesson")
+        if not lesson_id:
+            if selectors.is_admin(self.request.user):
+                return selectors.comment_list(lesson=None)
+            raise ValidationError({"lesson": ["This filter is required."]})
+        lesson = self._watchable_lesson(lesson_id, field="lesson")
+        return selectors.comment_list(lesson=lesson)
+
+    def _watchable_lesson(self, lesson_id, *, field: str) -> Lesson:
+        field_ = s.CommentSerializer().fields["lesson"]
+        try:
+            lesson = field_.to_internal_value(lesson_id)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.detail}) from None
+        if not selectors.lesson_visible(user=self.request.user).filter(pk=lesson.pk).exists():
+            raise ValidationError({field: [f'Invalid id "{lesson_id}" - object does not exist.']})
+        if not selectors.user_may_watch(self.request.user, lesson):
+            _deny(self.request, "Only people who may watch this lesson can read and write its comments.")
+        return lesson
+
+    def perform_create(self, serializer):
+        lesson = self._watchable_lesson(str(serializer.validated_data["lesson"].pk), field="lesson")
+        serializer.instance = services.comment_create(
+            user=self.request.user,
+            lesson=lesson,
+            text=serializer.validated_data["text"],
+            parent=serializer.validated_data.get("parent"),
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        comment = self.get_object()
+        if comment.user_id != request.user.pk:
+            raise PermissionDenied("Only the author may edit a comment.")
+        serializer = s.CommentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if "text" in serializer.validated_data:
+            services.comment_update(comment=comment, text=serializer.validated_data["text"])
+        comment = selectors.comment_list(lesson=None).get(pk=comment.pk)
+        return Response(s.CommentSerializer(comment, context=self.get_serializer_context()).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Comment):
+        user = self.request.user
+        if instance.user_id != user.pk and not selectors.user_manages_course(user, instance.lesson.part.course):
+            raise PermissionDenied("Only the author, the course's tutors and administrators may delete a comment.")
+        services.comment_delete(comment=instance)
+
+    def get_object(self):
+        comment = super().get_object()
+        if not selectors.user_may_watch(self.request.user, comment.lesson):
+            raise Http404
+        return comment
+
+
+# --- Enrolments ------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.EnrollmentCreateSerializer,
+        responses={200: s.EnrollmentSerializer, 201: s.EnrollmentSerializer},
+        description=(
+            "Enrol yourself in a free published course (201; 200 with the existing enrolment). "
+            "Paid courses answer 402: use the payments endpoint. A course's tutors and admins may "
+            "grant access to a `student`."
+        ),
+    )
+)
+@extend_schema(tags=["catalog"])
+class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Your enrolments (admins: everyone's, with `?student=` and `?course=`)."""
+
+    serializer_class = s.EnrollmentSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = EnrollmentFilter
+
+    def get_queryset(self):
+        return selectors.enrollment_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.EnrollmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        course = _visible_course(request, serializer.validated_data["course"], field="course")
+        student = serializer.validated_data.get("student")
+        if student is not None and student.pk != request.user.pk:
+            require_manage(request, course)
+            enrollment, created = services.enrollment_grant(course=course, student=student, by=request.user)
+        else:
+            enrollment, created = services.enrollment_create_free(student=request.user, course=course)
+        enrollment = selectors.enrollment_list(user=enrollment.student).get(pk=enrollment.pk)
+        return Response(
+            s.EnrollmentSerializer(enrollment, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,184 @@
+"""The catalog: categories, courses → parts → lessons, comments and enrolments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models.functions import Lower
+
+from core.models import TimeStampedModel
+from core.storage import unique_upload_path
+
+MAX_PRICE = Decimal("99999999.99")
+MAX_LESSON_DURATION = timedelta(hours=100)
+MAX_ORDER = 100_000
+
+
+class Currency(models.TextChoices):
+    USD = "USD", "US dollar"
+    EUR = "EUR", "Euro"
+    RUB = "RUB", "Russian rouble"
+    UZS = "UZS", "Uzbek som"
+
+
+def course_thumbnail_path(instance: Course, filename: str) -> str:
+    return unique_upload_path("thumbnails", filename)
+
+
+class Category(TimeStampedModel):
+    slug_fallback = "category"  # the slug when the title gives none
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, editable=False)
+    description = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="category_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Course(TimeStampedModel):
+    slug_fallback = "course"  # the slug when the title gives none
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=200)
+    # Generated once from the title and never changed, so links stay valid.
+    slug = models.SlugField(max_length=220, unique=True, editable=False)
+    description = models.TextField(blank=True, max_length=20000)
+    thumbnail = models.ImageField(upload_to=course_thumbnail_path, blank=True, max_length=255)
+    tutors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="courses")
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
+    is_published = models.BooleanField(default=False, db_index=True)
+    # Kept exact by the reviews feature; 0 while a course has no reviews.
+    rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.00"))
+    reviews_count = models.PositiveIntegerField(default=0)
+    # Tutor names and category name, kept in step by the services, so search needs no joins.
+    search_extra = models.TextField(blank=True, editable=False)
+    # PostgreSQL full-text vector (weights: title A, description B, search_extra C), GIN-indexed;
+    # left empty on other databases, where search falls back to substring matching.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="course_price_non_negative"),
+            models.CheckConstraint(condition=models.Q(rating__gte=0, rating__lte=5), name="course_rating_range"),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "-created_at"], name="course_published_created_idx"),
+            models.Index(fields=["price"], name="course_price_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+
+class CoursePart(TimeStampedModel):
+    slug_fallback = "part"  # the slug when the title gives none
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="parts")
+    title = models.CharField(max_length=200, blank=True)
+    slug = models.SlugField(max_length=220, unique=True, editable=False)
+    description = models.TextField(blank=True, max_length=5000)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(order__lte=MAX_ORDER), name="coursepart_order_range"),
+        ]
+        indexes = [models.Index(fields=["course", "order"], name="coursepart_course_order_idx")]
+
+    def __str__(self) -> str:
+        return self.title or self.slug
+
+
+class VideoStatus(models.TextChoices):
+    NONE = "", "No video"
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    ERROR = "error", "Error"
+
+
+class Lesson(TimeStampedModel):
+    slug_fallback = "lesson"  # the slug when the title gives none
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    part = models.ForeignKey(CoursePart, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, editable=False)
+    description = models.TextField(blank=True, max_length=20000)
+    video_service_id = models.CharField(max_length=100, null=True, blank=True, db_index=True)  # noqa: DJ001 (null: no video, as the contract says)
+    video_status = models.CharField(max_length=20, choices=VideoStatus.choices, blank=True, default="")
+    order = models.PositiveIntegerField(default=0)
+    duration = models.DurationField(default=timedelta(0))
+    is_free_preview = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["order", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(order__lte=MAX_ORDER), name="lesson_order_range"),
+            models.CheckConstraint(
+                condition=models.Q(duration__gte=timedelta(0), duration__lte=MAX_LESSON_DURATION),
+                name="lesson_duration_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["part", "order"], name="lesson_part_order_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(TimeStampedModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="comments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    text = models.TextField(max_length=5000)
+    is_edited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lesson", "-created_at"], name="comment_lesson_created_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class EnrollmentSource(models.TextChoices):
+    FREE = "free", "Free course"
+    PAYMENT = "payment", "Payment"
+    ADMIN = "admin", "Granted by an admin"
+    TUTOR = "tutor", "Granted by a tutor"
+
+
+class Enrollment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    source = models.CharField(max_length=10, choices=EnrollmentSource.choices, default=EnrollmentSource.FREE)
+    # Revoked enrolments (a refund, an admin) are kept for the record but give no access.
+    is_active = models.BooleanField(default=True)
+    enrolled_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-enrolled_at"]
+        constraints = [models.UniqueConstraint(fields=["student", "course"], name="enrollment_student_course_unique")]
+        indexes = [models.Index(fields=["course", "is_active"], name="enrollment_course_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} → {self.course_id}"

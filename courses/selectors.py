@@ -1,0 +1,240 @@
+"""Reads of the catalog: querysets whose cost does not depend on the data size.
+
+Access rules live here too, as queryset filters and small predicates, so that every
+endpoint asks the same questions the same way:
+
+- a course is *visible* to everyone when published, and to its tutors and admins always;
+- a user *manages* a course when they are one of its tutors or an admin;
+- a user *may watch* a lesson when it is a free preview of a published course, or they
+  are actively enrolled in its course, or they manage the course.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
+from users.models import User
+
+# --- Access predicates ------------------------------------------------------------------
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_admin)
+
+
+def taught_course_ids(user) -> QuerySet:
+    return Course.tutors.through.objects.filter(user_id=user.pk).values("course_id")
+
+
+def course_manageable_filter(user) -> Q:
+    """Courses the user may edit: all for admins, taught ones for tutors, none otherwise."""
+    if is_admin(user):
+        return Q()
+    if not (user and user.is_authenticated):
+        return Q(pk__in=[])
+    return Q(pk__in=taught_course_ids(user))
+
+
+def course_visible_filter(user) -> Q:
+    if is_admin(user):
+        return Q()
+    if not (user and user.is_authenticated):
+        return Q(is_published=True)
+    return Q(is_published=True) | Q(pk__in=taught_course_ids(user))
+
+
+def user_manages_course(user, course: Course) -> bool:
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return Course.tutors.through.objects.filter(course_id=course.pk, user_id=user.pk).exists()
+
+
+def user_is_enrolled(user, course: Course) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    return Enrollment.objects.filter(course_id=course.pk, student_id=user.pk, is_active=True).exists()
+
+
+def user_may_watch(user, lesson: Lesson) -> bool:
+    """The entitlement rule of the player (spec 2.4). ``lesson.part.course`` must be loaded."""
+    course = lesson.part.course
+    if course.is_published and lesson.is_free_preview:
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return user_manages_course(user, course) or (course.is_published and user_is_enrolled(user, course))
+
+
+# --- Annotations --------------------------------------------------------------------------
+
+
+def with_course_figures(queryset: QuerySet[Course], *, user) -> QuerySet[Course]:
+    """Per-course figures as correlated subqueries: one query, however many rows."""
+    students = (
+        Enrollment.objects.filter(course=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("student", distinct=True))
+        .values("n")
+    )
+    lessons = Lesson.objects.filter(part__course=OuterRef("pk")).order_by().values("part__course")
+    queryset = queryset.annotate(
+        students_count=Coalesce(Subquery(students, output_field=IntegerField()), Value(0)),
+        lessons_count=Coalesce(
+            Subquery(lessons.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
+        ),
+        total_duration=Coalesce(
+            Subquery(lessons.annotate(d=Sum("duration")).values("d"), output_field=DurationField()),
+            Value(timedelta(0), output_field=DurationField()),
+        ),
+    )
+    if user and user.is_authenticated:
+        enrolled = Enrollment.objects.filter(course=OuterRef("pk"), student_id=user.pk, is_active=True)
+        return queryset.annotate(is_enrolled=Exists(enrolled))
+    return queryset.annotate(is_enrolled=Value(False, output_field=BooleanField()))
+
+
+def _tutors_prefetch() -> Prefetch:
+    return Prefetch(
+        "tutors",
+        queryset=User.objects.only("id", "first_name", "last_name", "avatar").order_by("first_name", "last_name"),
+    )
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+def course_list(*, user, mine: bool = False, search: str | None = None) -> QuerySet[Course]:
+    """Published courses; with ``mine``, the courses the user teaches (drafts included)."""
+    queryset = Course.objects.all()
+    if mine and user and user.is_authenticated:
+        queryset = queryset.filter(pk__in=taught_course_ids(user))
+    else:
+        queryset = queryset.filter(is_published=True)
+    queryset = with_course_figures(queryset, user=user)
+    queryset = queryset.select_related("category").prefetch_related(
+        _tutors_prefetch(),
+        Prefetch("parts", queryset=CoursePart.objects.only("id", "title", "slug", "order", "course_id")),
+    )
+    if search:
+        queryset = course_search(queryset, search)
+    return queryset
+
+
+def course_search(queryset: QuerySet[Course], text: str) -> QuerySet[Course]:
+    """Ranked full-text search on PostgreSQL (title over description over tutors/category);
+    on other databases every word must appear in one of those texts."""
+    text = text.strip()[:200]
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return (
+            queryset.filter(Q(search_vector=query) | Q(title__icontains=text))
+            .annotate(search_rank=SearchRank(F("search_vector"), query))
+            .order_by("-search_rank", "-created_at")
+        )
+    for word in text.split()[:10]:
+        queryset = queryset.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(search_extra__icontains=word)
+        )
+    return queryset
+
+
+def course_detail_queryset(*, user) -> QuerySet[Course]:
+    """Courses the user may open, with parts → lessons and tutors prefetched."""
+    lessons = Lesson.objects.only(
+        "id", "title", "slug", "description", "order", "duration", "is_free_preview", "created_at", "part_id"
+    )
+    return (
+        with_course_figures(Course.objects.filter(course_visible_filter(user)), user=user)
+        .select_related("category")
+        .prefetch_related(
+            _tutors_prefetch(),
+            Prefetch("parts", queryset=CoursePart.objects.prefetch_related(Prefetch("lessons", queryset=lessons))),
+        )
+    )
+
+
+def course_for_update(*, user, slug: str) -> Course:
+    """A course by slug that the user may see (raises Course.DoesNotExist otherwise)."""
+    return Course.objects.filter(course_visible_filter(user)).get(slug=slug)
+
+
+# --- Categories, parts, lessons, comments, enrolments ------------------------------------------
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.annotate(courses_count=Count("courses", filter=Q(courses__is_published=True))).order_by(
+        "name"
+    )
+
+
+def part_list(*, user) -> QuerySet[CoursePart]:
+    return CoursePart.objects.filter(course__in=Course.objects.filter(course_manageable_filter(user))).select_related(
+        "course"
+    )
+
+
+def part_visible(*, user) -> QuerySet[CoursePart]:
+    return CoursePart.objects.filter(course__in=Course.objects.filter(course_visible_filter(user))).select_related(
+        "course"
+    )
+
+
+def lesson_list(*, user) -> QuerySet[Lesson]:
+    return (
+        Lesson.objects.filter(part__course__in=Course.objects.filter(course_manageable_filter(user)))
+        .select_related("part__course")
+        .order_by("part__course", "part__order", "part__created_at", "order", "created_at")
+    )
+
+
+def lesson_visible(*, user) -> QuerySet[Lesson]:
+    return Lesson.objects.filter(part__course__in=Course.objects.filter(course_visible_filter(user))).select_related(
+        "part__course"
+    )
+
+
+def comment_list(*, lesson: Lesson | None) -> QuerySet[Comment]:
+    queryset = Comment.objects.select_related("user").annotate(replies_count=Count("replies"))
+    if lesson is not None:
+        queryset = queryset.filter(lesson=lesson)
+    return queryset.order_by("-created_at")
+
+
+def enrollment_list(*, user) -> QuerySet[Enrollment]:
+    queryset = Enrollment.objects.filter(is_active=True)
+    if not is_admin(user):
+        queryset = queryset.filter(student_id=user.pk)
+    courses = (
+        with_course_figures(Course.objects.all(), user=user)
+        .select_related("category")
+        .prefetch_related(
+            _tutors_prefetch(),
+            Prefetch("parts", queryset=CoursePart.objects.only("id", "title", "slug", "order", "course_id")),
+        )
+    )
+    return queryset.prefetch_related(Prefetch("course", queryset=courses))

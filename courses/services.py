@@ -1,0 +1,229 @@
+"""Catalog use cases: one function per action; transactions and side effects live here."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+
+from core.exceptions import Conflict, PaymentRequired, ServiceError
+from core.services import model_update
+from core.slugs import save_with_unique_slug
+from courses.models import (
+    Category,
+    Comment,
+    Course,
+    CoursePart,
+    Enrollment,
+    EnrollmentSource,
+    Lesson,
+)
+from users.models import User
+
+# --- Search index ---------------------------------------------------------------------------
+
+
+def course_search_refresh(*, courses: QuerySet[Course]) -> None:
+    """Recompute the denormalised search text (tutor and category names) and, on
+    PostgreSQL, the weighted full-text vector of the given courses."""
+    rows = list(courses.select_related("category").prefetch_related("tutors"))
+    for course in rows:
+        names = [f"{t.first_name} {t.last_name}".strip() for t in course.tutors.all()]
+        if course.category is not None:
+            names.append(course.category.name)
+        course.search_extra = " ".join(name for name in names if name)
+    Course.objects.bulk_update(rows, ["search_extra"])
+    if connection.vendor == "postgresql" and rows:
+        Course.objects.filter(pk__in=[course.pk for course in rows]).update(
+            search_vector=SearchVector("title", weight="A", config="english")
+            + SearchVector("description", weight="B", config="english")
+            + SearchVector("search_extra", weight="C", config="english")
+        )
+
+
+def tutor_renamed(*, user: User) -> None:
+    """A tutor's name is part of their courses' search text."""
+    course_search_refresh(courses=Course.objects.filter(tutors=user))
+
+
+# --- Categories -----------------------------------------------------------------------------
+
+CATEGORY_FIELDS = ("name", "description")
+
+
+@transaction.atomic
+def category_create(*, name: str, description: str = "") -> Category:
+    category = Category(name=name, description=description)
+    save_with_unique_slug(category, name)
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: dict[str, Any]) -> Category:
+    category, updated = model_update(instance=category, fields=CATEGORY_FIELDS, data=data)
+    if updated and "name" in data:
+        course_search_refresh(courses=Course.objects.filter(category=category))
+    return category
+
+
+def category_delete(*, category: Category) -> None:
+    category.delete()  # courses keep existing, uncategorised
+
+
+# --- Courses ----------------------------------------------------------------------------------
+
+COURSE_FIELDS = ("title", "description", "category", "price", "currency", "is_published", "thumbnail", "tutors")
+SEARCHED_FIELDS = {"title", "description", "category", "tutors"}
+
+
+@transaction.atomic
+def course_create(
+    *,
+    creator: User,
+    title: str,
+    description: str = "",
+    category: Category | None = None,
+    price: Decimal = Decimal("0"),
+    currency: str | None = None,
+    is_published: bool = False,
+    thumbnail=None,
+    tutors: list[User] | None = None,
+) -> Course:
+    """Create a course; the creator becomes one of its tutors."""
+    course = Course(
+        title=title,
+        description=description,
+        category=category,
+        price=price,
+        currency=currency or settings.DEFAULT_CURRENCY,
+        is_published=is_published,
+    )
+    if thumbnail:
+        course.thumbnail = thumbnail
+    save_with_unique_slug(course, title)
+    course.tutors.set({creator, *(tutors or [])})
+    course_search_refresh(courses=Course.objects.filter(pk=course.pk))
+    return course
+
+
+@transaction.atomic
+def course_update(*, course: Course, data: dict[str, Any]) -> tuple[Course, bool]:
+    """Change only what differs; an empty PATCH writes nothing."""
+    if "tutors" in data and not data["tutors"]:
+        raise ServiceError("A course needs at least one tutor.", field="tutors")
+    course, updated = model_update(instance=course, fields=COURSE_FIELDS, data=data)
+    if updated and SEARCHED_FIELDS & data.keys():
+        course_search_refresh(courses=Course.objects.filter(pk=course.pk))
+    return course, updated
+
+
+@transaction.atomic
+def course_delete(*, course: Course, by: User) -> None:
+    """Courses with enrolments are only deleted by admins; tutors should unpublish instead."""
+    if not by.is_admin and course.enrollments.exists():
+        raise Conflict("This course has enrolled students: unpublish it instead of deleting it.")
+    course.delete()
+
+
+# --- Parts and lessons ----------------------------------------------------------------------------
+
+PART_FIELDS = ("title", "description", "order")
+LESSON_FIELDS = ("title", "description", "order", "duration", "is_free_preview", "video_service_id", "part")
+
+
+@transaction.atomic
+def part_create(*, course: Course, title: str = "", description: str = "", order: int = 0) -> CoursePart:
+    part = CoursePart(course=course, title=title, description=description, order=order)
+    save_with_unique_slug(part, title)
+    return part
+
+
+def part_update(*, part: CoursePart, data: dict[str, Any]) -> tuple[CoursePart, bool]:
+    return model_update(instance=part, fields=PART_FIELDS, data=data)
+
+
+def part_delete(*, part: CoursePart) -> None:
+    part.delete()
+
+
+@transaction.atomic
+def lesson_create(*, part: CoursePart, title: str, **fields: Any) -> Lesson:
+    lesson = Lesson(part=part, title=title, **{k: v for k, v in fields.items() if k in LESSON_FIELDS})
+    save_with_unique_slug(lesson, title)
+    return lesson
+
+
+@transaction.atomic
+def lesson_update(*, lesson: Lesson, data: dict[str, Any]) -> tuple[Lesson, bool]:
+    new_part = data.get("part")
+    if new_part is not None and new_part.course_id != lesson.part.course_id:
+        raise ServiceError("A lesson can only move to a part of the same course.", field="part")
+    return model_update(instance=lesson, fields=LESSON_FIELDS, data=data)
+
+
+def lesson_delete(*, lesson: Lesson) -> None:
+    lesson.delete()
+
+
+# --- Comments --------------------------------------------------------------------------------------
+
+
+def comment_create(*, user: User, lesson: Lesson, text: str, parent: Comment | None = None) -> Comment:
+    if parent is not None and parent.lesson_id != lesson.pk:
+        raise ServiceError("A reply must belong to the same lesson as its parent.", field="parent")
+    return Comment.objects.create(user=user, lesson=lesson, text=text, parent=parent)
+
+
+def comment_update(*, comment: Comment, text: str) -> Comment:
+    if text != comment.text:
+        comment.text = text
+        comment.is_edited = True
+        comment.save(update_fields=["text", "is_edited", "updated_at"])
+    return comment
+
+
+def comment_delete(*, comment: Comment) -> None:
+    comment.delete()
+
+
+# --- Enrolments ------------------------------------------------------------------------------------
+
+
+def enrollment_activate(*, student: User, course: Course, source: str) -> tuple[Enrollment, bool]:
+    """Create or re-activate the enrolment (``created`` is True when access is new); safe under
+    concurrent requests."""
+    try:
+        with transaction.atomic():
+            enrollment, created = Enrollment.objects.get_or_create(
+                student=student, course=course, defaults={"source": source}
+            )
+    except IntegrityError:  # a concurrent request created it first
+        enrollment, created = Enrollment.objects.get(student=student, course=course), False
+    if not enrollment.is_active:
+        enrollment.is_active = True
+        enrollment.source = source
+        enrollment.save(update_fields=["is_active", "source", "updated_at"])
+        created = True
+    return enrollment, created
+
+
+def enrollment_create_free(*, student: User, course: Course) -> tuple[Enrollment, bool]:
+    """Enrol in a free published course; returns ``(enrollment, created)``."""
+    if not course.is_published:
+        raise ServiceError("This course is not available.", field="course")
+    existing = Enrollment.objects.filter(student=student, course=course, is_active=True).first()
+    if existing is not None:
+        return existing, False
+    if not course.is_free:
+        raise PaymentRequired("This course is paid: buy it through POST /api/payments/payments/.")
+    return enrollment_activate(student=student, course=course, source=EnrollmentSource.FREE)
+
+
+def enrollment_grant(*, course: Course, student: User, by: User) -> tuple[Enrollment, bool]:
+    """An admin, or a tutor of the course, gives a student access (whatever the price)."""
+    source = EnrollmentSource.ADMIN if by.is_admin else EnrollmentSource.TUTOR
+    return enrollment_activate(student=student, course=course, source=source)
