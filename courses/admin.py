@@ -3,7 +3,7 @@ from django.db.models import Count
 
 from core.slugs import save_with_unique_slug
 from courses import services
-from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, VideoUpload
 
 
 class SlugOnCreateMixin:
@@ -147,3 +147,21 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_select_related = ["student", "course"]
     autocomplete_fields = ["student", "course"]
     readonly_fields = ["enrolled_at", "updated_at"]
+
+
+@admin.register(VideoUpload)
+class VideoUploadAdmin(admin.ModelAdmin):
+    """Who requested which video (the record behind "only the course's tutors may attach it").
+    Read-only: rows are written by the upload-credentials endpoint and the local upload."""
+
+    list_display = ["video_id", "title", "uploader", "provider", "size", "created_at", "uploaded_at"]
+    list_filter = ["provider", "created_at"]
+    search_fields = ["video_id", "title", "uploader__email"]
+    list_select_related = ["uploader"]
+    readonly_fields = [field.name for field in VideoUpload._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -21,7 +21,9 @@ from courses.models import (
     Enrollment,
     EnrollmentSource,
     Lesson,
+    VideoStatus,
 )
+from courses.video import services as video_services
 from users.models import User
 
 # --- Search index ---------------------------------------------------------------------------
@@ -151,18 +153,33 @@ def part_delete(*, part: CoursePart) -> None:
 
 
 @transaction.atomic
-def lesson_create(*, part: CoursePart, title: str, **fields: Any) -> Lesson:
+def lesson_create(*, part: CoursePart, title: str, by: User | None = None, **fields: Any) -> Lesson:
+    """``by`` (the acting user) matters for videos: only admins may attach another tutor's."""
     lesson = Lesson(part=part, title=title, **{k: v for k, v in fields.items() if k in LESSON_FIELDS})
+    if lesson.video_service_id:
+        video_services.video_check_attachable(course=part.course, video_id=lesson.video_service_id, by=by)
+        lesson.video_status = VideoStatus.PENDING
     save_with_unique_slug(lesson, title)
+    if lesson.video_service_id:
+        video_services.lesson_video_sync_schedule(lesson_id=lesson.pk)
     return lesson
 
 
 @transaction.atomic
-def lesson_update(*, lesson: Lesson, data: dict[str, Any]) -> tuple[Lesson, bool]:
+def lesson_update(*, lesson: Lesson, data: dict[str, Any], by: User | None = None) -> tuple[Lesson, bool]:
     new_part = data.get("part")
     if new_part is not None and new_part.course_id != lesson.part.course_id:
         raise ServiceError("A lesson can only move to a part of the same course.", field="part")
-    return model_update(instance=lesson, fields=LESSON_FIELDS, data=data)
+    video_id = data.get("video_service_id")
+    video_changed = "video_service_id" in data and video_id != lesson.video_service_id
+    if video_changed:
+        if video_id:
+            video_services.video_check_attachable(course=lesson.part.course, video_id=video_id, by=by)
+        data = {**data, "video_status": VideoStatus.PENDING if video_id else VideoStatus.NONE}
+    lesson, updated = model_update(instance=lesson, fields=(*LESSON_FIELDS, "video_status"), data=data)
+    if video_changed and video_id:
+        video_services.lesson_video_sync_schedule(lesson_id=lesson.pk)
+    return lesson, updated
 
 
 def lesson_delete(*, lesson: Lesson) -> None:

@@ -244,6 +244,37 @@ for _name, _origins in (("CORS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS), ("CSRF_T
         if not _origin.startswith(("http://", "https://")) or _origin.endswith("/"):
             errors.add(_name, f"{_origin!r} must look like https://example.com (scheme, host, no path)")
 
+# --- Background tasks (Celery) -------------------------------------------------------------
+# With Redis configured, tasks go to the broker and a worker runs them (`celery -A eleven_tutors
+# worker --beat`); on the embedded default (and in tests) they run eagerly, in-process.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = errors.get(
+    env.bool, "CELERY_TASK_ALWAYS_EAGER", default=TESTING or CELERY_BROKER_URL == "memory://"
+)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+CELERY_TIMEZONE = "UTC"
+
+# --- Video (section 3 of the contract) ------------------------------------------------------
+VIDEO_SERVICE_SECRET_KEY = env.str("VIDEO_SERVICE_SECRET_KEY", default="")
+VIDEO_PROVIDER = env.str("VIDEO_PROVIDER", default="vdocipher" if VIDEO_SERVICE_SECRET_KEY else "local")
+if VIDEO_PROVIDER not in ("vdocipher", "local"):
+    errors.add("VIDEO_PROVIDER", "must be vdocipher or local")
+elif VIDEO_PROVIDER == "vdocipher" and not VIDEO_SERVICE_SECRET_KEY:
+    errors.add("VIDEO_SERVICE_SECRET_KEY", "is required when VIDEO_PROVIDER=vdocipher")
+VDOCIPHER_API_BASE = env.str("VDOCIPHER_API_BASE", default="https://dev.vdocipher.com/api").rstrip("/")
+VIDEO_OTP_TTL_SECONDS = errors.get(env.int, "VIDEO_OTP_TTL_SECONDS", default=300)
+# Viewer watermark (their e-mail, low opacity) on VdoCipher playback.
+VIDEO_WATERMARK = errors.get(env.bool, "VIDEO_WATERMARK", default=True)
+VIDEO_HTTP_CONNECT_TIMEOUT = errors.get(env.float, "VIDEO_HTTP_CONNECT_TIMEOUT", default=3.0)
+VIDEO_HTTP_READ_TIMEOUT = errors.get(env.float, "VIDEO_HTTP_READ_TIMEOUT", default=10.0)
+VIDEO_UPLOAD_MAX_BYTES = errors.get(env.int, "VIDEO_UPLOAD_MAX_BYTES", default=1024**3)
+# How long the local provider's upload policies and playback URLs stay valid.
+VIDEO_LOCAL_UPLOAD_TTL_SECONDS = errors.get(env.int, "VIDEO_LOCAL_UPLOAD_TTL_SECONDS", default=3600)
+
 # --- REST framework -------------------------------------------------------------------
 # Rates are "N/period" with an optional period multiplier: 100/min, 5/15min, 20/hour.
 # login_account counts failed logins only (per e-mail address).
@@ -255,6 +286,7 @@ THROTTLE_RATES = {
         "register": "20/hour",
         "password_reset": "10/hour",
         "email_resend": "5/hour",
+        "video_upload": "60/hour",
     }.items()
 }
 

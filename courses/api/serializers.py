@@ -293,6 +293,7 @@ class LessonPlayerSerializer(serializers.ModelSerializer):
     otp = serializers.CharField(allow_null=True)
     playbackInfo = serializers.CharField(allow_null=True)  # the client's key
     locked = serializers.BooleanField()
+    video_error = serializers.CharField(allow_null=True, help_text="Why no playback was issued (provider failure).")
 
     class Meta:
         model = Lesson
@@ -310,6 +311,7 @@ class LessonPlayerSerializer(serializers.ModelSerializer):
             "playbackInfo",
             "video_status",
             "locked",
+            "video_error",
         ]
         read_only_fields = fields
 

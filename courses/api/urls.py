@@ -1,3 +1,4 @@
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from courses.api import views
@@ -12,4 +13,5 @@ router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
 
 urlpatterns = [
     *router.urls,
+    path("vdocipher/", include("courses.video.urls")),
 ]

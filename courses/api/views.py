@@ -15,6 +15,8 @@ from courses import selectors, services
 from courses.api import serializers as s
 from courses.api.filters import CommentFilter, CourseFilter, EnrollmentFilter, LessonFilter, PartFilter
 from courses.models import Category, Comment, Course, Lesson
+from courses.video import get_provider
+from courses.video import services as video_services
 from users.permissions import IsAdmin, IsTutorOrAdmin
 
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
@@ -230,9 +232,14 @@ class LessonViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.M
     def retrieve(self, request, *args, **kwargs):
         lesson = self.get_object()
         may_watch = selectors.user_may_watch(request.user, lesson)
-        # Playable secrets come from the video provider (a later feature); none are issued yet.
-        lesson.otp = None
-        lesson.playbackInfo = None
+        # Playable secrets only for those who may watch; a failing provider leaves the outline.
+        lesson.otp = lesson.playbackInfo = lesson.video_error = None
+        if may_watch:
+            playback, lesson.video_error = video_services.lesson_playback(
+                lesson=lesson, viewer=request.user, provider=get_provider(request=request)
+            )
+            if playback:
+                lesson.otp, lesson.playbackInfo = playback["otp"], playback["playbackInfo"]
         lesson.locked = not may_watch
         return Response(s.LessonPlayerSerializer(lesson, context=self.get_serializer_context()).data)
 
@@ -241,13 +248,17 @@ class LessonViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.M
         _visible_course(self.request, part.course, field="part")
         require_manage(self.request, part.course)
         title = serializer.validated_data.pop("title")
-        serializer.instance = services.lesson_create(part=part, title=title, **serializer.validated_data)
+        serializer.instance = services.lesson_create(
+            part=part, title=title, by=self.request.user, **serializer.validated_data
+        )
 
     def course_of(self, obj) -> Course:
         return obj.part.course
 
     def perform_update(self, serializer):
-        serializer.instance, _ = services.lesson_update(lesson=serializer.instance, data=serializer.validated_data)
+        serializer.instance, _ = services.lesson_update(
+            lesson=serializer.instance, data=serializer.validated_data, by=self.request.user
+        )
 
     def perform_destroy(self, instance):
         services.lesson_delete(lesson=instance)
