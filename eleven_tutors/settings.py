@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "core",
     "users",
     "courses",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -225,7 +226,7 @@ EMAIL_BACKEND = env.str(
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="11Tutors <no-reply@11tutors.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").upper()
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default=env.str("STRIPE_CURRENCY", default="USD")).upper()
 if DEFAULT_CURRENCY not in ("USD", "EUR", "RUB", "UZS"):
     errors.add("DEFAULT_CURRENCY", "must be one of USD, EUR, RUB, UZS")
 
@@ -274,6 +275,28 @@ VIDEO_HTTP_READ_TIMEOUT = errors.get(env.float, "VIDEO_HTTP_READ_TIMEOUT", defau
 VIDEO_UPLOAD_MAX_BYTES = errors.get(env.int, "VIDEO_UPLOAD_MAX_BYTES", default=1024**3)
 # How long the local provider's upload policies and playback URLs stay valid.
 VIDEO_LOCAL_UPLOAD_TTL_SECONDS = errors.get(env.int, "VIDEO_LOCAL_UPLOAD_TTL_SECONDS", default=3600)
+
+# --- Payments (Stripe, section 6 of the contract) --------------------------------------------
+# Without STRIPE_SECRET_KEY paid checkouts answer 503 "payments are not configured".
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+STRIPE_CONNECT_TIMEOUT = errors.get(env.float, "STRIPE_CONNECT_TIMEOUT", default=3.0)
+STRIPE_READ_TIMEOUT = errors.get(env.float, "STRIPE_READ_TIMEOUT", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = errors.get(env.int, "STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_WEBHOOK_TOLERANCE = errors.get(env.int, "STRIPE_WEBHOOK_TOLERANCE", default=300)
+# Stripe accepts 30 minutes to 24 hours.
+STRIPE_CHECKOUT_EXPIRES_MINUTES = errors.get(env.int, "STRIPE_CHECKOUT_EXPIRES_MINUTES", default=30)
+if not 30 <= STRIPE_CHECKOUT_EXPIRES_MINUTES <= 24 * 60:
+    errors.add("STRIPE_CHECKOUT_EXPIRES_MINUTES", "must be between 30 and 1440")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    errors.add("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set")
+# reconcile_payments asks Stripe about PENDING payments older than this.
+PAYMENT_RECONCILE_AFTER_MINUTES = errors.get(env.int, "PAYMENT_RECONCILE_AFTER_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-payments": {"task": "payments.tasks.reconcile_payments", "schedule": 600.0},
+}
 
 # --- REST framework -------------------------------------------------------------------
 # Rates are "N/period" with an optional period multiplier: 100/min, 5/15min, 20/hour.

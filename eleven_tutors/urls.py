@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from payments.api.views import StripeWebhookAliasView
+
 admin.site.site_header = "11Tutors administration"
 admin.site.site_title = "11Tutors admin"
 
@@ -11,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("users.api.urls")),
     path("api/courses/", include("courses.api.urls")),
+    path("api/payments/", include("payments.api.urls")),
+    path("webhook/", StripeWebhookAliasView.as_view(), name="stripe-webhook-alias"),
     path("api/core/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,0 +1,153 @@
+"""The one place that talks to Stripe (official SDK). Everything else calls these functions.
+
+Every call has connect/read timeouts and a bounded number of network retries (Stripe's
+SDK retries only what is safe, and every POST carries an idempotency key). Errors are
+mapped to :class:`GatewayError`, whose detail is safe to show; Stripe's body is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from core.exceptions import ServiceError
+
+logger = logging.getLogger(__name__)
+
+# Digits after the decimal point of each currency's smallest unit (Stripe's "zero-decimal"
+# currencies have 0). Amounts are converted exactly, never through a float.
+CURRENCY_EXPONENTS = {"USD": 2, "EUR": 2, "RUB": 2, "UZS": 2}
+
+
+class GatewayError(ServiceError):
+    """Stripe is unreachable or refused the call: 502 with a clear, safe detail."""
+
+    status = 502
+
+
+class NotConfigured(ServiceError):
+    status = 503
+
+
+class InvalidWebhook(ServiceError):
+    """A webhook whose payload or signature does not verify."""
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    exponent = CURRENCY_EXPONENTS[currency.upper()]
+    scaled = amount * (10**exponent)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} has more precision than the currency allows")
+    return int(scaled)
+
+
+def _client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise NotConfigured("payments are not configured")
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=(settings.STRIPE_CONNECT_TIMEOUT, settings.STRIPE_READ_TIMEOUT)),
+    )
+
+
+def _call(action: str, function, *args, **kwargs) -> dict[str, Any]:
+    try:
+        result = function(*args, **kwargs)
+    except stripe.StripeError as exc:
+        logger.error("Stripe %s failed: %s (HTTP %s) %s", action, type(exc).__name__, exc.http_status, exc.http_body)
+        raise GatewayError(f"The payment provider could not {action}; please try again.") from exc
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    payment_id: str
+    order_id: str
+    user_id: str
+    course_id: str
+    course_slug: str
+    product_name: str
+    amount: Decimal
+    currency: str
+    customer_email: str
+    expires_at: int
+
+
+def checkout_session_create(request: CheckoutRequest) -> dict[str, Any]:
+    """Create a Checkout Session for one course; idempotent per payment."""
+    metadata = {
+        "user_id": request.user_id,
+        "order_id": request.order_id,
+        "payment_id": request.payment_id,
+        "course_id": request.course_id,
+    }
+    frontend = settings.FRONTEND_URL
+    params = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": request.currency.lower(),
+                    "unit_amount": to_minor_units(request.amount, request.currency),
+                    "product_data": {"name": request.product_name},
+                },
+            }
+        ],
+        "customer_email": request.customer_email,
+        "client_reference_id": request.payment_id,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "expires_at": request.expires_at,
+        "success_url": (
+            f"{frontend}/dashboard/payment-success?course-slug={request.course_slug}&session_id={{CHECKOUT_SESSION_ID}}"
+        ),
+        "cancel_url": f"{frontend}/dashboard/payment-cancel",
+    }
+    client = _client()
+    return _call(
+        "start the checkout",
+        client.v1.checkout.sessions.create,
+        params=params,
+        options={"idempotency_key": f"checkout-{request.payment_id}"},
+    )
+
+
+def checkout_session_retrieve(session_id: str) -> dict[str, Any]:
+    client = _client()
+    return _call("look up the checkout", client.v1.checkout.sessions.retrieve, session_id)
+
+
+def refund_create(*, payment_intent: str, payment_id: str) -> dict[str, Any]:
+    """A full refund of the payment's intent; idempotent per payment."""
+    client = _client()
+    return _call(
+        "refund the payment",
+        client.v1.refunds.create,
+        params={"payment_intent": payment_intent, "metadata": {"payment_id": payment_id}},
+        options={"idempotency_key": f"refund-{payment_id}"},
+    )
+
+
+def webhook_event_verify(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Check the Stripe-Signature header against STRIPE_WEBHOOK_SECRET (with Stripe's tolerance)."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise NotConfigured("payments are not configured")
+    if not signature:
+        raise InvalidWebhook("Missing Stripe-Signature header.")
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE
+        )
+    except stripe.SignatureVerificationError:
+        raise InvalidWebhook("Invalid Stripe signature.") from None
+    except ValueError:
+        raise InvalidWebhook("Invalid webhook payload.") from None
+    return event.to_dict()
