@@ -77,6 +77,11 @@ def user_is_enrolled(user, course: Course) -> bool:
     return Enrollment.objects.filter(course_id=course.pk, student_id=user.pk, is_active=True).exists()
 
 
+def user_has_progress_in(user, course: Course) -> bool:
+    """Progress belongs to active students; the course's tutors and admins may look at their own."""
+    return user_manages_course(user, course) or (course.is_published and user_is_enrolled(user, course))
+
+
 def user_may_watch(user, lesson: Lesson) -> bool:
     """The entitlement rule of the player (spec 2.4). ``lesson.part.course`` must be loaded."""
     course = lesson.part.course
@@ -237,4 +242,30 @@ def enrollment_list(*, user) -> QuerySet[Enrollment]:
             Prefetch("parts", queryset=CoursePart.objects.only("id", "title", "slug", "order", "course_id")),
         )
     )
-    return queryset.prefetch_related(Prefetch("course", queryset=courses))
+    return with_progress(queryset).prefetch_related(Prefetch("course", queryset=courses))
+
+
+def progress_percent(completed: int, total: int) -> int:
+    return int(100 * completed / total) if total else 0
+
+
+def with_progress(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Each enrolment's progress (completed lessons, the last lesson touched) as subqueries."""
+    from learning.models import LessonProgress  # learning builds on the catalog, not the reverse
+
+    mine = LessonProgress.objects.filter(
+        student_id=OuterRef("student_id"), lesson__part__course_id=OuterRef("course_id")
+    ).order_by()
+    last = mine.order_by("-updated_at")
+    return queryset.annotate(
+        completed_lessons=Coalesce(
+            Subquery(
+                mine.filter(completed=True).values("student_id").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        last_lesson_slug=Subquery(last.values("lesson__slug")[:1]),
+        last_lesson_title=Subquery(last.values("lesson__title")[:1]),
+        last_lesson_position=Subquery(last.values("position_seconds")[:1]),
+    )

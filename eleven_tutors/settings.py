@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "users",
     "courses",
     "payments",
+    "learning",
 ]
 
 MIDDLEWARE = [

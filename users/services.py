@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.exceptions import ServiceError
 from core.services import model_update
 from courses.services import tutor_renamed
+from learning.certificates import certificate_regenerate_for_user
 from users.emails import frontend_url, send_templated_email
 from users.models import OnboardingAnswer, Role, User, looks_like_user_id
 
@@ -78,6 +79,7 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
         email_verification_send(user=user)
     if renamed:
         tutor_renamed(user=user)  # tutor names are part of their courses' search text
+        certificate_regenerate_for_user(user=user)  # the name printed on their certificates
     return user, updated
 
 

@@ -17,12 +17,13 @@ from courses.api.filters import CommentFilter, CourseFilter, EnrollmentFilter, L
 from courses.models import Category, Comment, Course, Lesson
 from courses.video import get_provider
 from courses.video import services as video_services
+from learning import services as learning_services
 from users.permissions import IsAdmin, IsTutorOrAdmin
 
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
 
-def _deny(request, message: str) -> None:
+def deny(request, message: str) -> None:
     """401 for anonymous callers (the client then logs in), 403 for everyone else."""
     if not request.user.is_authenticated:
         raise NotAuthenticated()
@@ -31,7 +32,7 @@ def _deny(request, message: str) -> None:
 
 def require_manage(request, course: Course) -> None:
     if not selectors.user_manages_course(request.user, course):
-        _deny(request, "Only the course's tutors and administrators may do this.")
+        deny(request, "Only the course's tutors and administrators may do this.")
 
 
 class ManagedObjectMixin:
@@ -124,12 +125,32 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         return selectors.course_detail_queryset(user=user)
 
     def _detail_response(self, course: Course, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """After a write: the course as the detail selector loads it."""
         course = selectors.course_detail_queryset(user=self.request.user).get(pk=course.pk)
-        return Response(self.get_serializer(course).data, status=status_code)
+        return self._render_detail(course, status_code=status_code)
+
+    def _render_detail(self, course: Course, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """``course`` comes from the detail selector: its annotations and prefetched tutors answer
+        "does this viewer follow the course?" without another query."""
+        user = self.request.user
+        context = self.get_serializer_context()
+        follows = user.is_authenticated and (
+            user.is_admin
+            or any(tutor.pk == user.pk for tutor in course.tutors.all())
+            or (course.is_published and course.is_enrolled)
+        )
+        if follows:
+            context["progress"] = learning_services.course_progress(
+                student=user, course=course, total_lessons=course.lessons_count
+            )
+        return Response(s.CourseDetailSerializer(course, context=context).data, status=status_code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._render_detail(self.get_object())
 
     def create(self, request, *args, **kwargs):
         if not IsTutorOrAdmin().has_permission(request, self):
-            _deny(request, IsTutorOrAdmin.message)
+            deny(request, IsTutorOrAdmin.message)
         serializer = s.CourseWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         course = services.course_create(creator=request.user, **serializer.validated_data)
@@ -240,6 +261,7 @@ class LessonViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.M
             )
             if playback:
                 lesson.otp, lesson.playbackInfo = playback["otp"], playback["playbackInfo"]
+                learning_services.lesson_view_record(lesson=lesson, viewer=request.user)
         lesson.locked = not may_watch
         return Response(s.LessonPlayerSerializer(lesson, context=self.get_serializer_context()).data)
 
@@ -305,7 +327,7 @@ class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         if not selectors.lesson_visible(user=self.request.user).filter(pk=lesson.pk).exists():
             raise ValidationError({field: [f'Invalid id "{lesson_id}" - object does not exist.']})
         if not selectors.user_may_watch(self.request.user, lesson):
-            _deny(self.request, "Only people who may watch this lesson can read and write its comments.")
+            deny(self.request, "Only people who may watch this lesson can read and write its comments.")
         return lesson
 
     def perform_create(self, serializer):

@@ -186,7 +186,10 @@ def test_tutor_builds_a_course_from_draft_to_published_and_the_catalog_shows_it(
 
     # 8. The anonymous catalog: detail, parts and lessons sorted by order then creation.
     detail = ok(anonymous.get(course_url), 200)
-    assert set(detail) == LIST_KEYS, f"detail keys: expected {sorted(LIST_KEYS)}, got {sorted(detail)}"
+    assert set(detail) == LIST_KEYS | {"progress"}, (
+        f"detail keys: expected {sorted(LIST_KEYS)} + progress, got {sorted(detail)}"
+    )
+    assert detail["progress"] is None, "an anonymous visitor has no progress"
     assert [p["id"] for p in detail["parts"]] == [first["id"], second["id"]]
     assert all(set(p) == PART_DETAIL_KEYS for p in detail["parts"]), f"got {[sorted(p) for p in detail['parts']]}"
     outline = detail["parts"][0]["lessons"]

@@ -38,8 +38,9 @@ API = "/api/courses/"
 CEILING = {
     # auth, count, page (figures as subqueries, category joined), tutors, parts
     "course list": 5,
-    # auth, course (figures, category), tutors, parts, lessons
-    "course detail": 5,
+    # auth, course (figures, category), tutors, parts, lessons; + the follower's progress:
+    # completed lessons, last lesson, certificate
+    "course detail": 8,
     # auth, count, page, courses (figures, category), tutors, parts
     "enrollments": 6,
     # auth, lesson, lesson visible?, may watch?, count, page (users joined, replies counted) - some

@@ -10,11 +10,27 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
+from learning.models import LessonProgress, LessonView, Review
+from payments.models import Order, OrderItem, Payment, PaymentStatus
 from users.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Category, Course, CoursePart, Lesson, Enrollment, Comment)
+MODELS = (
+    User,
+    Category,
+    Course,
+    CoursePart,
+    Lesson,
+    Enrollment,
+    Comment,
+    Order,
+    OrderItem,
+    Payment,
+    LessonProgress,
+    LessonView,
+    Review,
+)
 
 
 def seed(*args: str) -> str:
@@ -83,9 +99,15 @@ def test_seed_demo_people(seeded):
         )
         assert entitled, f"{comment.user.email} commented on {course.title} without access"
     for enrollment in Enrollment.objects.select_related("course"):
-        assert enrollment.source == ("free" if enrollment.course.price == 0 else "admin"), (
-            f"{enrollment}: expected a source matching the price, got {enrollment.source!r}"
-        )
+        bought = Payment.objects.filter(
+            user=enrollment.student, order__items__course=enrollment.course, status=PaymentStatus.COMPLETED
+        ).exists()
+        refunded = Payment.objects.filter(
+            user=enrollment.student, order__items__course=enrollment.course, status=PaymentStatus.REFUNDED
+        ).exists()
+        expected = "free" if enrollment.course.price == 0 else ("payment" if bought or refunded else "admin")
+        assert enrollment.source == expected, f"{enrollment}: expected source {expected!r}, got {enrollment.source!r}"
+        assert enrollment.is_active == (not refunded or bought), f"{enrollment}: a refund revokes the access"
 
 
 def test_seed_demo_admin_password_is_printed_and_works(debug, client_for):
@@ -138,3 +160,41 @@ def test_seeded_catalog_is_served_by_the_api(seeded, client_for):
     detail = client_for(None).get(f"/api/courses/courses/{free[0]['slug']}/").json()
     assert detail["parts"] and detail["parts"][0]["lessons"], "the free course has content"
     assert detail["duration"] != "00:00:00"
+
+
+def test_seed_demo_sales_progress_and_reviews(seeded):
+    completed = Payment.objects.filter(status=PaymentStatus.COMPLETED)
+    assert completed.count() >= 4, f"expected demo payments, got {completed.count()}"
+    months = {(p.completed_at.year, p.completed_at.month) for p in completed}
+    assert len(months) >= 3, f"expected payments across several months, got {sorted(months)}"
+    assert Payment.objects.filter(status=PaymentStatus.REFUNDED, refunded_at__isnull=False).count() == 1
+    assert any(order.items.count() == 2 for order in Order.objects.all()), "expected a two-course order"
+    for payment in Payment.objects.select_related("order"):
+        assert payment.amount == sum(item.price for item in payment.order.items.all()), "paid at the courses' prices"
+    for row in LessonProgress.objects.select_related("lesson__part__course", "student"):
+        course = row.lesson.part.course
+        assert Enrollment.objects.filter(student=row.student, course=course, is_active=True).exists(), (
+            f"{row.student.email} has progress on {course.title} without access"
+        )
+    for review in Review.objects.select_related("course"):
+        assert Enrollment.objects.filter(student=review.user, course=review.course, is_active=True).exists()
+        course = review.course
+        assert course.reviews_count >= 1 and course.rating > 0, f"{course.title}: its stored rating follows reviews"
+
+
+def test_seeded_demo_tutor_has_real_statistics(seeded, client_for):
+    tutor = User.objects.get(email="tutor1@example.com")
+
+    body = client_for(tutor).get("/api/auth/tutors/me/quick_statistics/").json()
+
+    # 44.00 + (49.99 + 44.00) + 49.99 + 44.00: the refunded 49.99 does not count.
+    assert body["total_earnings"] == 231.98, f"got {body['total_earnings']}"
+    assert body["active_students"] >= 3 and body["total_students"] >= 3, body
+    assert body["published_courses"] == 3 and body["recent_enrollments"] >= 1, body
+    assert body["average_rating"] == 4.67 and body["total_reviews"] == 3, body
+    earning_months = [m for m in body["monthly_earnings"] if m["earnings"] > 0]
+    assert len(earning_months) >= 3, f"expected earnings in several months, got {body['monthly_earnings']}"
+    assert body["course_performance"][0]["earnings"] > 0
+    assert sum(c["earnings"] for c in body["course_performance"]) == pytest.approx(231.98)
+    analytics = client_for(tutor).get("/api/auth/tutors/me/analytics/").json()
+    assert analytics["totals"]["views"] > 0 and analytics["totals"]["earnings"] > 0, analytics["totals"]

@@ -318,7 +318,7 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
 
     def worker():
         try:
-            start.wait()
+            start.wait(timeout=30)
             response = Client().post(
                 "/api/payments/stripe/webhook/", data=payload, content_type="application/json",
                 HTTP_STRIPE_SIGNATURE=header,

@@ -1,5 +1,7 @@
 """Demo data for the embedded default: categories, tutors, courses with parts and lessons,
-students with enrolments and comments, and an admin. Idempotent: run it as often as you like."""
+students with enrolments and comments, purchases (completed payments over the last months, a
+refund, a two-course order), lesson progress and views, reviews, and an admin. Idempotent: run
+it as often as you like."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
 
 from core.progress import progress
 from courses import services
 from courses.models import Category, Comment, Course, Enrollment, EnrollmentSource, Lesson
+from learning.models import LessonProgress, LessonView, Review
+from payments.models import Order, OrderItem, Payment, PaymentMethod, PaymentReason, PaymentStatus
 from users.models import Role, User
 
 DEFAULT_PASSWORD = "demo-pass-11tutors"
@@ -98,6 +104,38 @@ STUDENTS = [
 ]
 
 
+# Purchases: (key, student index, course titles, days ago, refunded days ago or None). Each is one
+# order and one payment at the courses' prices; ``key`` (the payment's transaction id) makes
+# the command idempotent. Dates are relative to the first run.
+PURCHASES = [
+    ("demo-payment-1", 1, ["Algorithms and Data Structures"], 120, None),
+    ("demo-payment-2", 2, ["Django REST APIs in Practice", "Algorithms and Data Structures"], 45, None),
+    ("demo-payment-3", 3, ["Django REST APIs in Practice"], 75, 70),  # refunded: the access is revoked
+    ("demo-payment-4", 4, ["Django REST APIs in Practice"], 10, None),
+    ("demo-payment-5", 4, ["Algorithms and Data Structures"], 2, None),
+    ("demo-payment-6", 0, ["Machine Learning Foundations"], 20, None),
+    ("demo-payment-7", 1, ["Startup Finance Basics"], 100, None),
+]
+
+# Lesson progress: (student index, course title, lessons completed, position in the next one).
+PROGRESS = [
+    (0, "Python for Absolute Beginners", 5, 90),
+    (1, "Django REST APIs in Practice", 3, 40),
+    (2, "Algorithms and Data Structures", 2, 0),
+    (3, "Linear Algebra for Machine Learning", 2, 120),
+    (4, "Machine Learning Foundations", 1, 30),
+]
+
+# Reviews: (student index, course title, rating, text), by actively enrolled students.
+REVIEWS = [
+    (0, "Python for Absolute Beginners", 5, "Clear, friendly and well paced."),
+    (1, "Django REST APIs in Practice", 4, "Practical; I shipped my first API with it."),
+    (2, "Algorithms and Data Structures", 5, "The best explanation of dynamic programming I have seen."),
+    (3, "Statistics with Python", 4, "Good examples, a few more exercises would help."),
+    (4, "IELTS Academic Writing", 3, "Useful samples."),
+]
+
+
 class Command(BaseCommand):
     help = "Create (or complete) the demo catalog. Prints the demo accounts and their password."
 
@@ -121,6 +159,9 @@ class Command(BaseCommand):
                 for spec in progress(COURSES, total=len(COURSES), label="Courses", stream=self.stdout)
             ]
             self.enrol_and_comment(courses, students)
+            by_title = {course.title: course for course in courses}
+            self.purchases(by_title, students)
+            self.learning(by_title, students)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(courses)} courses, {len(students)} students."))
         self.stdout.write(f"Admin:    {admin.email} / {password}   (http://127.0.0.1:8000/admin/)")
         self.stdout.write(f"Tutors:   {', '.join(t.email for t in tutors)} / {password}")
@@ -190,3 +231,76 @@ class Command(BaseCommand):
             )
             if len(enrolled) > 1:
                 Comment.objects.create(lesson=lesson, user=enrolled[1], text="Clear explanation, thank you!")
+
+    def purchases(self, courses: dict[str, Course], students: list[User]) -> None:
+        """Orders with a completed (or refunded) payment each, and the enrolments they bought."""
+        now = timezone.now()
+        for key, student_index, titles, days_ago, refunded_days_ago in PURCHASES:
+            if Payment.objects.filter(transaction_id=key).exists():
+                continue
+            student, bought = students[student_index], [courses[title] for title in titles]
+            paid_at = now - timedelta(days=days_ago)
+            total = sum((course.price for course in bought), Decimal("0"))
+            order = Order.objects.create(user=student, total=total, currency=bought[0].currency)
+            OrderItem.objects.bulk_create([OrderItem(order=order, course=c, price=c.price) for c in bought])
+            refunded = refunded_days_ago is not None
+            payment = Payment.objects.create(
+                user=student,
+                order=order,
+                amount=total,
+                currency=order.currency,
+                method=PaymentMethod.CARD,
+                status=PaymentStatus.REFUNDED if refunded else PaymentStatus.COMPLETED,
+                reason=PaymentReason.REFUNDED if refunded else None,
+                transaction_id=key,
+                completed_at=paid_at,
+                refunded_at=now - timedelta(days=refunded_days_ago) if refunded else None,
+            )
+            Order.objects.filter(pk=order.pk).update(created_at=paid_at)
+            Payment.objects.filter(pk=payment.pk).update(created_at=paid_at)
+            for course in bought:
+                enrollment, created = Enrollment.objects.get_or_create(
+                    student=student,
+                    course=course,
+                    defaults={"source": EnrollmentSource.PAYMENT, "is_active": not refunded},
+                )
+                if created:
+                    Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=paid_at)
+
+    def learning(self, courses: dict[str, Course], students: list[User]) -> None:
+        """Some progress (and the views that came with it) and reviews, by enrolled students."""
+        now = timezone.now()
+        for student_index, title, completed, position in PROGRESS:
+            student, course = students[student_index], courses[title]
+            if not Enrollment.objects.filter(student=student, course=course, is_active=True).exists():
+                continue
+            lessons = list(Lesson.objects.filter(part__course=course).order_by("part__order", "order")[: completed + 1])
+            for index, lesson in enumerate(lessons):
+                done = index < completed
+                LessonProgress.objects.get_or_create(
+                    student=student,
+                    lesson=lesson,
+                    defaults={
+                        "position_seconds": int(lesson.duration.total_seconds()) if done else position,
+                        "completed": done,
+                        "completed_at": now - timedelta(days=completed - index) if done else None,
+                    },
+                )
+                if not LessonView.objects.filter(lesson=lesson, viewer=student).exists():
+                    view = LessonView.objects.create(lesson=lesson, viewer=student)
+                    LessonView.objects.filter(pk=view.pk).update(viewed_at=now - timedelta(days=completed - index))
+        reviewed = set()
+        for student_index, title, rating, text in REVIEWS:
+            student, course = students[student_index], courses[title]
+            if not Enrollment.objects.filter(student=student, course=course, is_active=True).exists():
+                continue
+            _, created = Review.objects.get_or_create(
+                user=student, course=course, defaults={"rating": rating, "text": text}
+            )
+            if created:
+                reviewed.add(course.pk)
+        for course_id in reviewed:  # the course's stored rating, as the reviews feature keeps it
+            figures = Review.objects.filter(course_id=course_id).aggregate(average=Avg("rating"), count=Count("pk"))
+            Course.objects.filter(pk=course_id).update(
+                rating=round(Decimal(figures["average"] or 0), 2), reviews_count=figures["count"]
+            )

@@ -1,0 +1,81 @@
+"""Tutor statistics API (API.md 2.7): thin views over ``learning.statistics``."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from courses import selectors as course_selectors
+from courses.models import Course
+from learning import statistics
+from learning.api import statistics_serializers as s
+from users.permissions import IsTutorOrAdmin
+
+DETAIL = inline_serializer("StatisticsErrorDetail", fields={"detail": serializers.CharField()})
+ERRORS = {401: DETAIL, 403: DETAIL}
+
+
+@extend_schema(tags=["statistics"], responses={200: s.QuickStatisticsSerializer, **ERRORS})
+class TutorQuickStatisticsView(APIView):
+    """Dashboard figures of the courses you teach (drafts included).
+
+    Earnings: completed payments (refunded ones count 0), split across a multi-course order by
+    price; a co-taught course counts fully for each of its tutors; amounts in different
+    currencies are summed in their own units (`earnings_by_currency` has the breakdown).
+    Students: active enrolments. Months: calendar months, the current one last."""
+
+    permission_classes = [IsTutorOrAdmin]
+
+    def get(self, request):
+        figures = statistics.tutor_quick_statistics(user=request.user)
+        return Response(s.QuickStatisticsSerializer(figures).data)
+
+
+@extend_schema(tags=["statistics"], responses={200: s.TutorCourseSerializer(many=True), **ERRORS})
+class TutorCourseListView(generics.ListAPIView):
+    """Every course you teach (drafts included), newest first, with its statistics."""
+
+    permission_classes = [IsTutorOrAdmin]
+    serializer_class = s.TutorCourseSerializer
+
+    def get_queryset(self):
+        return statistics.tutor_course_list(user=self.request.user)
+
+
+@extend_schema(
+    tags=["statistics"],
+    parameters=[s.AnalyticsQuerySerializer],
+    responses={200: s.AnalyticsSerializer, 400: DETAIL, **ERRORS},
+)
+class TutorAnalyticsView(APIView):
+    """Time series (enrolments, earnings, lesson views, completions) and a per-course funnel
+    between `from` and `to` (local dates, both included; default: the last 30 days)."""
+
+    permission_classes = [IsTutorOrAdmin]
+
+    def get(self, request):
+        query = s.AnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = statistics.tutor_analytics(user=request.user, **query.validated_data)
+        return Response(s.AnalyticsSerializer(figures).data)
+
+
+@extend_schema(tags=["statistics"], responses={200: s.CourseStatisticsSerializer, 404: DETAIL, **ERRORS})
+class CourseStatisticsView(APIView):
+    """One course's figures and per-lesson views and completions: its tutors and admins."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, slug: str):
+        course = Course.objects.filter(course_selectors.course_visible_filter(request.user), slug=slug).first()
+        if course is None:
+            raise Http404
+        if not course_selectors.user_manages_course(request.user, course):
+            raise PermissionDenied("Only the course's tutors and administrators may see its statistics.")
+        figures = statistics.course_statistics(course=course)
+        return Response(s.CourseStatisticsSerializer(figures).data)
