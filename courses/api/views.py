@@ -179,19 +179,18 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         return course
 
 
-# --- Parts -------------------------------------------------------------------------------------
+# --- Parts and lessons ------------------------------------------------------------------------
 
 
-@extend_schema(tags=["catalog"])
-class PartViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
-    """Course parts (sections). Lists: your own courses' parts. Detail: as the course's visibility."""
+class CourseContentViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+    """Parts and lessons, by slug: lists show the content of the caller's own courses (tutors and
+    admins); details follow the course's visibility; writes need the right to manage the course."""
 
-    serializer_class = s.PartSerializer
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     http_method_names = WRITE_METHODS
     filter_backends = [filters.DjangoFilterBackend]
-    filterset_class = PartFilter
+    list_selector = visible_selector = None  # staticmethods of the selectors module
 
     def get_permissions(self):
         if self.action == "list":
@@ -199,9 +198,18 @@ class PartViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.Mod
         return super().get_permissions()
 
     def get_queryset(self):
-        if self.action == "list":
-            return selectors.part_list(user=self.request.user)
-        return selectors.part_visible(user=self.request.user)
+        selector = self.list_selector if self.action == "list" else self.visible_selector
+        return selector(user=self.request.user)
+
+
+@extend_schema(tags=["catalog"])
+class PartViewSet(CourseContentViewSet):
+    """Course parts (sections). Lists: your own courses' parts. Detail: as the course's visibility."""
+
+    serializer_class = s.PartSerializer
+    filterset_class = PartFilter
+    list_selector = staticmethod(selectors.part_list)
+    visible_selector = staticmethod(selectors.part_visible)
 
     def perform_create(self, serializer):
         course = _visible_course(self.request, serializer.validated_data.pop("course"), field="course")
@@ -230,25 +238,13 @@ def _visible_course(request, course: Course, *, field: str) -> Course:
     retrieve=extend_schema(responses={200: s.LessonPlayerSerializer}),
 )
 @extend_schema(tags=["catalog"])
-class LessonViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+class LessonViewSet(CourseContentViewSet):
     """Lessons. Detail is the player page: anyone may call it; secrets only for those who may watch."""
 
     serializer_class = s.LessonWriteSerializer
-    lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    http_method_names = WRITE_METHODS
-    filter_backends = [filters.DjangoFilterBackend]
     filterset_class = LessonFilter
-
-    def get_permissions(self):
-        if self.action == "list":
-            return [IsTutorOrAdmin()]
-        return super().get_permissions()
-
-    def get_queryset(self):
-        if self.action == "list":
-            return selectors.lesson_list(user=self.request.user)
-        return selectors.lesson_visible(user=self.request.user)
+    list_selector = staticmethod(selectors.lesson_list)
+    visible_selector = staticmethod(selectors.lesson_visible)
 
     def retrieve(self, request, *args, **kwargs):
         lesson = self.get_object()

@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from courses.models import Course, CoursePart, Lesson
+from courses.tests.contract import COURSE_LIST_KEYS as LIST_KEYS
+from courses.tests.contract import ok
 from courses.tests.factories import CategoryFactory, CourseFactory, LessonFactory, PartFactory
 from users.models import Role
 
@@ -20,28 +22,6 @@ COURSES = "/api/courses/courses/"
 PARTS = "/api/courses/course-parts/"
 LESSONS = "/api/courses/lessons/"
 
-LIST_KEYS = {
-    "id",
-    "title",
-    "slug",
-    "description",
-    "price",
-    "is_free",
-    "thumbnail",
-    "category",
-    "tutors",
-    "parts",
-    "is_published",
-    "is_enrolled",
-    "rating",
-    "reviews_count",
-    "students_count",
-    "lessons_count",
-    "duration",
-    "created_at",
-    "updated_at",
-    "currency",  # ours, beyond the contract's list
-}
 TUTOR_KEYS = {"id", "first_name", "last_name", "avatar"}
 PART_BRIEF_KEYS = {"id", "title", "slug", "order"}
 PART_DETAIL_KEYS = {"id", "title", "slug", "description", "order", "lessons"}
@@ -53,12 +33,6 @@ def png_upload(name: str = "cover.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (16, 9), (30, 120, 200)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def ok(response, expected: int):
-    body = response.content[:500].decode(errors="replace")
-    assert response.status_code == expected, f"expected {expected}, got {response.status_code}: {body}"
-    return response.json()
 
 
 def timestamps(*objects) -> list:

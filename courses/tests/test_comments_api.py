@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from courses.models import Comment
+from courses.tests.contract import ok
 from courses.tests.factories import CommentFactory, CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 from users.models import Role
 
@@ -24,12 +25,6 @@ def lesson(student):
     lesson = LessonFactory(part=PartFactory(course=CourseFactory()))
     EnrollmentFactory(student=student, course=lesson.part.course)
     return lesson
-
-
-def ok(response, expected: int):
-    body = response.content[:500].decode(errors="replace")
-    assert response.status_code == expected, f"expected {expected}, got {response.status_code}: {body}"
-    return response.json()
 
 
 def test_listing_comments_needs_a_lesson_for_non_admins(client_for, student, lesson):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from courses.models import Enrollment, EnrollmentSource
+from courses.tests.contract import COURSE_LIST_KEYS, ok
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 from users.models import Role
 
@@ -14,34 +15,6 @@ pytestmark = pytest.mark.django_db
 ENROLLMENTS = "/api/courses/enrollments/"
 ITEM_KEYS = {"id", "course", "enrolled_at", "progress"}
 PROGRESS_KEYS = {"completed_lessons", "total_lessons", "percent", "last_lesson"}
-COURSE_LIST_KEYS = {
-    "id",
-    "title",
-    "slug",
-    "description",
-    "price",
-    "currency",
-    "is_free",
-    "thumbnail",
-    "category",
-    "tutors",
-    "parts",
-    "is_published",
-    "is_enrolled",
-    "rating",
-    "reviews_count",
-    "students_count",
-    "lessons_count",
-    "duration",
-    "created_at",
-    "updated_at",
-}
-
-
-def ok(response, expected: int):
-    body = response.content[:500].decode(errors="replace")
-    assert response.status_code == expected, f"expected {expected}, got {response.status_code}: {body}"
-    return response.json()
 
 
 @pytest.fixture

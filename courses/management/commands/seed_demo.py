@@ -163,7 +163,7 @@ class Command(BaseCommand):
             self.purchases(by_title, students)
             self.learning(by_title, students)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(courses)} courses, {len(students)} students."))
-        self.stdout.write(f"Admin:    {admin.email} / {password}   (http://127.0.0.1:8000/admin/)")
+        self.stdout.write(f"Admin:    {admin.email} / {password}   (also /admin/)")
         self.stdout.write(f"Tutors:   {', '.join(t.email for t in tutors)} / {password}")
         self.stdout.write(f"Students: {', '.join(s.email for s in students)} / {password}")
 
