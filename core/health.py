@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
@@ -25,13 +26,23 @@ def check_cache() -> None:
     cache.delete(key)
 
 
-CHECKS = {"database": check_database, "cache": check_cache}
+def check_broker() -> None:
+    """The Celery broker answers (skipped when tasks run in-process: there is no broker)."""
+    from eleven_tutors.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+
+
+CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
 
 
 def readiness() -> dict[str, str]:
     """``{name: "ok" | "error: ..."}`` for every dependency."""
     results = {}
     for name, check in CHECKS.items():
+        if name == "broker" and settings.CELERY_TASK_ALWAYS_EAGER:
+            continue
         try:
             check()
             results[name] = "ok"

@@ -41,7 +41,8 @@ class HealthView(APIView):
 
 @extend_schema(tags=["core"], responses={200: HealthSerializer, 503: HealthSerializer})
 class ReadyView(APIView):
-    """Readiness: the database and the cache answer; 503 when one does not."""
+    """Readiness: the database, the cache and (with a worker setup) the task broker answer;
+    503 when one does not."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

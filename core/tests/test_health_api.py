@@ -45,3 +45,32 @@ def test_ready_is_503_when_the_database_is_down(api_client, monkeypatch):
 def test_ready_writes_nothing_to_the_database(api_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(1):  # SELECT 1
         api_client.get("/api/core/ready/")
+
+
+def test_ready_checks_the_broker_when_tasks_go_to_a_worker(api_client, settings):
+    from eleven_tutors.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    try:
+        response = api_client.get("/api/core/ready/")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("error:")
+    assert response.json()["checks"]["database"] == "ok"
+
+
+def test_ready_passes_with_a_reachable_broker(api_client, settings):
+    from eleven_tutors.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    original = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    try:
+        response = api_client.get("/api/core/ready/")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
