@@ -32,6 +32,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from core.tasks import enqueue_on_commit
 from courses.models import Course
 from learning.models import Certificate
 from users.models import User
@@ -133,15 +134,9 @@ def certificate_regenerate(*, certificate: Certificate) -> None:
 def certificate_render_schedule(*, certificate_id) -> None:
     """After the transaction commits, render the certificate's PDF in the background."""
 
-    def enqueue() -> None:
-        from learning.tasks import certificate_render as task  # the task module imports this one
-
-        try:
-            task.delay(str(certificate_id))
-        except Exception:  # a broker outage (or an eager render failing) must not become a 500
-            logger.exception("Could not render the PDF of certificate %s", certificate_id)
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit(
+        "learning.tasks.certificate_render", str(certificate_id), what=f"the PDF of certificate {certificate_id}"
+    )
 
 
 # --- Rendering ----------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +30,6 @@ def send_templated_email(*, to: str, subject: str, template: str, context: dict)
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
 
-    def deliver() -> None:
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-        message.attach_alternative(html, "text/html")
-        try:
-            message.send()
-        except Exception:  # the mail server is outside our control; the request still succeeds
-            logger.exception("Could not send the %r e-mail", template)
-
-    transaction.on_commit(deliver)
+    enqueue_on_commit(
+        "users.tasks.send_email", to=to, subject=subject, text=text, html=html, what=f"the {template!r} e-mail"
+    )

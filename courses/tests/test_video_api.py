@@ -505,7 +505,7 @@ def test_an_unavailable_task_queue_does_not_break_the_edit(
     response = patch_video(client_for(course.owner), course.lesson, "ownvideo01", django_capture_on_commit_callbacks)
 
     assert response.status_code == 200
-    assert "Could not enqueue the video sync" in caplog.text
+    assert "Could not run the background task for the video sync of lesson" in caplog.text
     course.lesson.refresh_from_db()
     assert course.lesson.video_status == VideoStatus.PENDING
 

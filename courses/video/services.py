@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import ServiceError
+from core.tasks import enqueue_on_commit
 from courses.models import MAX_LESSON_DURATION, Course, Lesson, VideoStatus, VideoUpload
 from courses.video import VideoProvider, VideoProviderError, get_provider, local
 from courses.video.selectors import video_upload_get
@@ -85,15 +86,7 @@ def video_check_attachable(*, course: Course, video_id: str, by: User | None) ->
 def lesson_video_sync_schedule(*, lesson_id) -> None:
     """After the transaction commits, fetch the video's status and length in the background."""
 
-    def enqueue() -> None:
-        from courses.tasks import lesson_video_sync as task  # the task module imports this one
-
-        try:
-            task.delay(str(lesson_id))
-        except Exception:  # a broker outage must not turn a saved lesson into a 500
-            logger.exception("Could not enqueue the video sync of lesson %s", lesson_id)
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit("courses.tasks.lesson_video_sync", str(lesson_id), what=f"the video sync of lesson {lesson_id}")
 
 
 def lesson_video_sync(*, lesson_id) -> str | None:
