@@ -44,7 +44,7 @@ REUSE_MARGIN = timedelta(minutes=5)
 
 
 class TransitionRefused(Exception):
-    pass
+    """A state change the payment state machine does not allow."""
 
 
 def can_transition(current: int, new: int) -> bool:

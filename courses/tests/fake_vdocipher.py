@@ -14,6 +14,7 @@ import threading
 import time
 from types import SimpleNamespace
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -98,3 +99,18 @@ class FakeVdoCipher:
 
     def otp_requests(self) -> list[Request]:
         return [r for r in self.requests("POST") if OTP_PATH.match(r.path)]
+
+
+@pytest.fixture(scope="module")
+def vdo_server():
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def vdo(vdo_server, settings):
+    fake = FakeVdoCipher(vdo_server, settings)
+    yield fake
+    fake.settle()
+    vdo_server.clear()

@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from courses import tasks
 from courses.models import Lesson, VideoStatus, VideoUpload
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
-from courses.tests.fake_vdocipher import CLIENT_PAYLOAD, OTP, PLAYBACK_INFO, FakeVdoCipher, start_server
+from courses.tests.fake_vdocipher import CLIENT_PAYLOAD, OTP, PLAYBACK_INFO
 from courses.video import VideoInfo, vdocipher
 from users.models import Role
 from users.tests.factories import UserFactory
@@ -38,21 +38,6 @@ UPSTREAM_BODY = "UPSTREAM-INTERNALS-do-not-show"
 
 def otp_url(video_id: str) -> str:
     return f"/api/courses/vdocipher/video/{video_id}/otp/"
-
-
-@pytest.fixture(scope="module")
-def vdo_server():
-    server = start_server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def vdo(vdo_server, settings):
-    fake = FakeVdoCipher(vdo_server, settings)
-    yield fake
-    fake.settle()
-    vdo_server.clear()
 
 
 def person(role: int, **fields):
@@ -539,7 +524,7 @@ def test_the_sync_of_a_missing_or_videoless_lesson_is_a_no_op(course, vdo):
 
 
 class RetryRequested(Exception):
-    pass
+    """Stands in for Celery's Retry in the test below."""
 
 
 @pytest.mark.parametrize(("upstream", "retried"), [("Queued", True), ("PRE-Upload", True), ("ready", False)])

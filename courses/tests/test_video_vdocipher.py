@@ -18,28 +18,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from courses.models import VideoStatus
-from courses.tests.fake_vdocipher import API_SECRET, CLIENT_PAYLOAD, OTP, PLAYBACK_INFO, FakeVdoCipher, start_server
+from courses.tests.fake_vdocipher import API_SECRET, CLIENT_PAYLOAD, OTP, PLAYBACK_INFO
 from courses.video import VideoProviderError, get_provider, vdocipher
 from courses.video.local import LocalProvider
 from courses.video.vdocipher import VdoCipherProvider
 
 UPSTREAM_BODY = "UPSTREAM-INTERNALS: stack trace, account 4242, secret sauce"
 VIEWER = SimpleNamespace(email="ada.lovelace@example.com", is_authenticated=True)
-
-
-@pytest.fixture(scope="module")
-def vdo_server():
-    server = start_server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def vdo(vdo_server, settings):
-    fake = FakeVdoCipher(vdo_server, settings)
-    yield fake
-    fake.settle()
-    vdo_server.clear()
 
 
 @pytest.fixture
