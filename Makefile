@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate lock schema clean help
+.PHONY: run test lint format migrate lock schema clean help bench bench-scale
 
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
@@ -14,6 +14,8 @@ help:
 	@echo "make format  - ruff format and autofix"
 	@echo "make lock    - re-resolve requirements/*.in into the pinned requirements/*.txt"
 	@echo "make schema  - write the OpenAPI schema to schema.yml"
+	@echo "make bench   - load-test gunicorn on PostgreSQL with wrk; writes bench/results/<date>.md"
+	@echo "make bench-scale - list/detail cost at 1x, 10x and 100x the data; writes bench/results/<date>-scale.md"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=...)")'
@@ -38,6 +40,12 @@ run: migrate
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-scale: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py --scale $(BENCH_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
