@@ -17,6 +17,9 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tests read their own writes at once (many through queryset.update(), which sends no
+    # signal); the catalog cache has its own tests, which turn it on.
+    settings.CATALOG_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

@@ -12,3 +12,15 @@ class CoursesConfig(AppConfig):
         from courses.placeholders import ensure_placeholders
 
         post_migrate.connect(ensure_placeholders, sender=self)
+
+        from django.conf import settings
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from courses import cache
+        from courses.models import Category, Course, CoursePart, Lesson
+
+        # Anything an anonymous catalog page shows (tutor names included) invalidates it.
+        for model in (Category, Course, CoursePart, Lesson, settings.AUTH_USER_MODEL):
+            post_save.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-save-{model}")
+            post_delete.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-delete-{model}")
+        m2m_changed.connect(cache.catalog_changed, sender=Course.tutors.through, dispatch_uid="catalog-tutors")

@@ -227,6 +227,10 @@ EMAIL_BACKEND = env.str(
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="11Tutors <no-reply@11tutors.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Anonymous catalog pages are served from the cache for this long (0 turns it off); edits
+# show at once, per-student figures (students_count, rating) may lag by this much.
+CATALOG_CACHE_SECONDS = errors.get(env.int, "CATALOG_CACHE_SECONDS", default=30)
+
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default=env.str("STRIPE_CURRENCY", default="USD")).upper()
 if DEFAULT_CURRENCY not in ("USD", "EUR", "RUB", "UZS"):
     errors.add("DEFAULT_CURRENCY", "must be one of USD, EUR, RUB, UZS")

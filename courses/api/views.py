@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -11,6 +11,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from courses import cache as catalog_cache
 from courses import selectors, services
 from courses.api import serializers as s
 from courses.api.filters import CommentFilter, CourseFilter, EnrollmentFilter, LessonFilter, PartFilter
@@ -117,6 +118,22 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return s.CourseListSerializer if self.action == "list" else s.CourseDetailSerializer
 
+    def _cacheable(self, request) -> bool:
+        return catalog_cache.enabled() and request.method == "GET" and not request.user.is_authenticated
+
+    def list(self, request, *args, **kwargs):
+        if self._cacheable(request) and (content := catalog_cache.get(request)) is not None:
+            return HttpResponse(content, content_type="application/json")
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        cacheable_action = self.action in ("list", "retrieve") and isinstance(response, Response)
+        if cacheable_action and response.status_code == 200 and self._cacheable(request):
+            response.render()
+            catalog_cache.put(request, response.content)
+        return response
+
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
@@ -146,6 +163,8 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         return Response(s.CourseDetailSerializer(course, context=context).data, status=status_code)
 
     def retrieve(self, request, *args, **kwargs):
+        if self._cacheable(request) and (content := catalog_cache.get(request)) is not None:
+            return HttpResponse(content, content_type="application/json")
         return self._render_detail(self.get_object())
 
     def create(self, request, *args, **kwargs):
