@@ -20,6 +20,7 @@ def _test_settings(settings, tmp_path):
     # Tests read their own writes at once (many through queryset.update(), which sends no
     # signal); the catalog cache has its own tests, which turn it on.
     settings.CATALOG_CACHE_SECONDS = 0
+    settings.TUTOR_STATISTICS_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

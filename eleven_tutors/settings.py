@@ -231,6 +231,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # show at once, per-student figures (students_count, rating) may lag by this much.
 CATALOG_CACHE_SECONDS = errors.get(env.int, "CATALOG_CACHE_SECONDS", default=30)
 
+# A tutor's dashboard figures (quick_statistics) are aggregated over every payment and
+# enrolment of their courses; they are kept this long per tutor (0 turns it off).
+TUTOR_STATISTICS_CACHE_SECONDS = errors.get(env.int, "TUTOR_STATISTICS_CACHE_SECONDS", default=60)
+
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default=env.str("STRIPE_CURRENCY", default="USD")).upper()
 if DEFAULT_CURRENCY not in ("USD", "EUR", "RUB", "UZS"):
     errors.add("DEFAULT_CURRENCY", "must be one of USD, EUR, RUB, UZS")

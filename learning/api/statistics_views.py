@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -27,13 +29,20 @@ class TutorQuickStatisticsView(APIView):
     Earnings: completed payments (refunded ones count 0), split across a multi-course order by
     price; a co-taught course counts fully for each of its tutors; amounts in different
     currencies are summed in their own units (`earnings_by_currency` has the breakdown).
-    Students: active enrolments. Months: calendar months, the current one last."""
+    Students: active enrolments. Months: calendar months, the current one last.
+    Figures may be up to TUTOR_STATISTICS_CACHE_SECONDS old (the dashboard's cache)."""
 
     permission_classes = [IsTutorOrAdmin]
 
     def get(self, request):
-        figures = statistics.tutor_quick_statistics(user=request.user)
-        return Response(s.QuickStatisticsSerializer(figures).data)
+        key = f"statistics:quick:{request.user.pk}"
+        ttl = settings.TUTOR_STATISTICS_CACHE_SECONDS
+        data = cache.get(key) if ttl > 0 else None
+        if data is None:
+            data = s.QuickStatisticsSerializer(statistics.tutor_quick_statistics(user=request.user)).data
+            if ttl > 0:
+                cache.set(key, data, timeout=ttl)
+        return Response(data)
 
 
 @extend_schema(tags=["statistics"], responses={200: s.TutorCourseSerializer(many=True), **ERRORS})
