@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from core.slugs import save_with_unique_slug
+from courses import cache as catalog_cache
 from courses import services
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, VideoUpload
 
@@ -98,11 +99,13 @@ class CourseAdmin(SlugOnCreateMixin, admin.ModelAdmin):
     @admin.action(description="Publish the selected courses")
     def publish(self, request, queryset):
         updated = queryset.update(is_published=True)
+        catalog_cache.catalog_changed()
         self.message_user(request, f"{updated} course(s) published.", messages.SUCCESS)
 
     @admin.action(description="Unpublish the selected courses")
     def unpublish(self, request, queryset):
         updated = queryset.update(is_published=False)
+        catalog_cache.catalog_changed()
         self.message_user(request, f"{updated} course(s) unpublished.", messages.SUCCESS)
 
 

@@ -17,10 +17,11 @@ class CoursesConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from courses import cache
-        from courses.models import Category, Course, CoursePart, Lesson
+        from courses.models import Category, Course, CoursePart, Enrollment, Lesson
 
-        # Anything an anonymous catalog page shows (tutor names included) invalidates it.
-        for model in (Category, Course, CoursePart, Lesson, settings.AUTH_USER_MODEL):
+        # Anything an anonymous catalog page shows (tutor names, student counts and ratings
+        # included) invalidates it; writes through queryset.update() call catalog_changed().
+        for model in (Category, Course, CoursePart, Lesson, Enrollment, "learning.Review", settings.AUTH_USER_MODEL):
             post_save.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-save-{model}")
             post_delete.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-delete-{model}")
         m2m_changed.connect(cache.catalog_changed, sender=Course.tutors.through, dispatch_uid="catalog-tutors")

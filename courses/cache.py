@@ -2,9 +2,10 @@
 
 Anonymous visitors all see the same catalog, so its rendered JSON is kept in the cache
 (Redis in production) for CATALOG_CACHE_SECONDS. Every write to catalog content bumps a
-version number that is part of the key, so an edit, a publication or a new lesson shows at
-once; the figures that change with every student (students_count, rating) may lag by at
-most CATALOG_CACHE_SECONDS. Signed-in users are never served from it (is_enrolled, drafts).
+version number that is part of the key, so an edit, a publication, a new lesson, an
+enrolment or a review shows at once; a figure may lag by at
+most CATALOG_CACHE_SECONDS only where a write bypasses the signals and the services.
+Signed-in users are never served from it (is_enrolled, drafts).
 """
 
 from __future__ import annotations

@@ -227,8 +227,8 @@ EMAIL_BACKEND = env.str(
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="11Tutors <no-reply@11tutors.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Anonymous catalog pages are served from the cache for this long (0 turns it off); edits
-# show at once, per-student figures (students_count, rating) may lag by this much.
+# Anonymous catalog pages are served from the cache for this long (0 turns it off); catalog
+# edits, enrolments and reviews invalidate it at once (see courses/cache.py).
 CATALOG_CACHE_SECONDS = errors.get(env.int, "CATALOG_CACHE_SECONDS", default=30)
 
 # A tutor's dashboard figures (quick_statistics) are aggregated over every payment and

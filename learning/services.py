@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.services import model_update
+from courses import cache as catalog_cache
 from courses.models import Course, Enrollment, Lesson
 from courses.selectors import progress_percent
 from learning import certificates
@@ -100,6 +101,7 @@ def _course_rating_refresh(course_id) -> None:
     """Recompute the course's rating under a row lock: exact under concurrent writes."""
     Course.objects.select_for_update().filter(pk=course_id).values_list("pk", flat=True).first()
     figures = Review.objects.filter(course_id=course_id).aggregate(avg=Avg("rating"), n=Count("pk"))
+    catalog_cache.catalog_changed()  # rating and reviews_count of anonymous catalog pages
     Course.objects.filter(pk=course_id).update(rating=round(figures["avg"] or 0, 2), reviews_count=figures["n"] or 0)
 
 

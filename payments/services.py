@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import Conflict, ServiceError
+from courses import cache as catalog_cache
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
 from payments import stripe_gateway
@@ -211,6 +212,7 @@ def payment_refunded(*, payment_id) -> str:
             course__in=[item.course_id for item in payment.order.items.all()],
             source=EnrollmentSource.PAYMENT,
         ).update(is_active=False, updated_at=timezone.now())
+        catalog_cache.catalog_changed()  # students_count of anonymous catalog pages
     return f"payment {payment.pk} refunded"
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.exceptions import ServiceError
 from core.tasks import enqueue_on_commit
+from courses import cache as catalog_cache
 from courses.models import MAX_LESSON_DURATION, Course, Lesson, VideoStatus, VideoUpload
 from courses.video import VideoProvider, VideoProviderError, get_provider, local
 from courses.video.selectors import video_upload_get
@@ -113,7 +114,8 @@ def lesson_video_sync(*, lesson_id) -> str | None:
     same_video.update(video_status=info.status)
     if info.duration_seconds > 0:
         duration = min(timedelta(seconds=info.duration_seconds), MAX_LESSON_DURATION)
-        same_video.filter(duration=timedelta(0)).update(duration=duration)
+        if same_video.filter(duration=timedelta(0)).update(duration=duration):
+            catalog_cache.catalog_changed()  # lesson and course durations
     return info.status
 
 
