@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from core.admin import ReadOnlyAdmin
 from learning import certificates, services
 from learning.models import Certificate, LessonProgress, LessonView, Review
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin):
     """Certificates are issued by course completion only: read-only here, PDFs can be re-rendered."""
 
     list_display = ["verification_code", "student_name", "student", "course", "issued_at", "pdf_generated_at"]
@@ -25,15 +26,6 @@ class CertificateAdmin(admin.ModelAdmin):
         "pdf",
         "pdf_generated_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Regenerate the PDF (with the student's current name)")
     def regenerate_pdf(self, request, queryset):

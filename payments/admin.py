@@ -1,21 +1,9 @@
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyAdmin
 from core.exceptions import ServiceError
 from payments import services
 from payments.models import Order, OrderItem, Payment, WebhookEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records are written by the payment flow only, never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderItemInline(admin.TabularInline):
