@@ -316,13 +316,22 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
     results: list[int] = []
     start = threading.Barrier(10)
 
+    first_answers: list[int] = []
+
     def worker():
+        # Like Stripe, a delivery answered 500 is delivered again (SQLite's in-memory test
+        # database answers "locked" instead of waiting); a bounded number of times.
         try:
             start.wait(timeout=30)
-            response = Client().post(
-                "/api/payments/stripe/webhook/", data=payload, content_type="application/json",
-                HTTP_STRIPE_SIGNATURE=header,
-            )  # fmt: skip
+            for attempt in range(50):
+                response = Client().post(
+                    "/api/payments/stripe/webhook/", data=payload, content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=header,
+                )  # fmt: skip
+                if attempt == 0:
+                    first_answers.append(response.status_code)
+                if response.status_code != 500:
+                    break
             results.append(response.status_code)
         finally:
             close_old_connections()
@@ -334,12 +343,9 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
     for thread in threads:
         thread.join(timeout=60)
 
-    assert len(results) == 10
-    # Every delivery is acknowledged or (SQLite: "database is locked") answered 500 so Stripe retries.
-    assert set(results) <= {200, 500}
-    assert 200 in results
+    assert results == [200] * 10, f"every delivery is acknowledged in the end, got {results}"
     assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 1
     assert Enrollment.objects.filter(student=student, course=course).count() == 1
     assert Payment.objects.get().status == PaymentStatus.COMPLETED
     if connection.vendor == "postgresql":
-        assert results == [200] * 10, f"PostgreSQL must serialise duplicates without errors, got {results}"
+        assert first_answers == [200] * 10, f"PostgreSQL serialises duplicates without errors, got {first_answers}"
