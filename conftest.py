@@ -16,6 +16,7 @@ def _test_settings(settings, tmp_path):
     # A fast hasher keeps the suite quick; every path still stores a hash, never the raw value.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VIDEO_PRIVATE_ROOT = tmp_path / "private-videos"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tests read their own writes at once (many through queryset.update(), which sends no
     # signal); the catalog cache has its own tests, which turn it on.

@@ -174,30 +174,62 @@ if R2_BUCKET_NAME:
         if not env.str(_name, default=""):
             errors.add(_name, "is required when R2_BUCKET_NAME is set")
     R2_CUSTOM_DOMAIN = env.str("R2_CUSTOM_DOMAIN", default="")
+    _r2_connection = {
+        "access_key": env.str("R2_ACCESS_KEY_ID", default=""),
+        "secret_key": env.str("R2_SECRET_ACCESS_KEY", default=""),
+        "endpoint_url": env.str("R2_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("R2_REGION", default="auto"),
+        "file_overwrite": False,
+        "default_acl": None,
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+    }
     _media_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
+            **_r2_connection,
             "bucket_name": R2_BUCKET_NAME,
-            "access_key": env.str("R2_ACCESS_KEY_ID", default=""),
-            "secret_key": env.str("R2_SECRET_ACCESS_KEY", default=""),
-            "endpoint_url": env.str("R2_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("R2_REGION", default="auto"),
             "custom_domain": R2_CUSTOM_DOMAIN or None,
             # A public custom domain serves plain URLs; otherwise URLs are presigned.
             "querystring_auth": not R2_CUSTOM_DOMAIN,
             "querystring_expire": errors.get(env.int, "R2_URL_EXPIRE_SECONDS", default=3600),
-            "file_overwrite": False,
-            "default_acl": None,
-            "signature_version": "s3v4",
-            "addressing_style": "path",
         },
     }
     SERVE_MEDIA = False
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
+# The local video provider's files are private: no public URL may reach them (paid videos
+# must only play through a viewer's short-lived playback token). On the local disk they live
+# in their own folder outside MEDIA_ROOT, a storage without URLs; on S3/R2 in a private bucket
+# (or, with no public custom domain, under a private prefix of the media bucket), handed out
+# only as presigned URLs that live VIDEO_OTP_TTL_SECONDS. See courses/video/storage.py.
+VIDEO_PRIVATE_ROOT = Path(env.str("VIDEO_PRIVATE_ROOT", default=str(BASE_DIR / "private" / "videos")))
+VIDEO_PRIVATE_PREFIX = "private"  # the videos' prefix when they share the media bucket
+if R2_BUCKET_NAME:
+    R2_VIDEO_BUCKET_NAME = env.str("R2_VIDEO_BUCKET_NAME", default="")
+    if R2_CUSTOM_DOMAIN and R2_VIDEO_BUCKET_NAME in ("", R2_BUCKET_NAME):
+        # A custom domain serves every object of its bucket to anyone.
+        errors.add("R2_VIDEO_BUCKET_NAME", "is required when R2_CUSTOM_DOMAIN is set: a separate, private bucket")
+    _video_storage = {
+        "BACKEND": "courses.video.storage_s3.PrivateS3VideoStorage",
+        "OPTIONS": {
+            **_r2_connection,
+            "bucket_name": R2_VIDEO_BUCKET_NAME or R2_BUCKET_NAME,
+            "location": "" if R2_VIDEO_BUCKET_NAME not in ("", R2_BUCKET_NAME) else VIDEO_PRIVATE_PREFIX,
+        },
+    }
+else:
+    _public_roots = {"MEDIA_ROOT": MEDIA_ROOT.resolve(), "STATIC_ROOT": STATIC_ROOT.resolve()}
+    _private_root = VIDEO_PRIVATE_ROOT.resolve()
+    for _name, _public in _public_roots.items():
+        if _private_root == _public or _public in _private_root.parents or _private_root in _public.parents:
+            errors.add("VIDEO_PRIVATE_ROOT", f"must be a folder apart from {_name}, whose files are public")
+    _video_storage = {"BACKEND": "courses.video.storage.PrivateVideoStorage"}
+
 STORAGES = {
     "default": _media_storage,
+    "videos": _video_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

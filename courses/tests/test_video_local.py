@@ -3,19 +3,30 @@
 A tutor gets upload credentials, posts the multipart form to the returned ``uploadLink``,
 attaches the video to a lesson; an enrolled student opens the lesson and streams the
 exact bytes back, whole or by HTTP Range. Forged, expired and oversized uploads and
-forged or expired playback links are refused. With media on S3 (a local moto server)
-playback uses the bucket's presigned URLs instead of our streaming endpoint.
+forged or expired playback links are refused. Paid videos never leak: files live in a private
+storage that no /media/ URL reaches, playback tokens are opaque, bound to their viewer, live
+VIDEO_OTP_TTL_SECONDS and stop working as soon as the viewer's access is revoked. With videos
+on S3 (a local moto server) playback uses presigned URLs of the private bucket or prefix.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import importlib.util
 import json
+import logging
+import re
+import subprocess
+import sys
+import urllib.error
 import urllib.request
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -23,13 +34,16 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils.functional import empty
-from moto.server import ThreadedMotoServer
 
-from courses.models import Lesson, VideoStatus, VideoUpload
+import eleven_tutors.urls
+from courses.models import Enrollment, Lesson, VideoStatus, VideoUpload
+from courses.placeholders import ASSET, PLACEHOLDER_THUMBNAIL, ensure_placeholders
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 from courses.video import VideoProviderError, local
 from courses.video.local import LocalProvider
+from courses.video.storage import PrivateVideoStorage, move_public_videos, video_storage
 from courses.video.streaming import CHUNK_BYTES, file_chunks
 from users.models import Role
 from users.tests.factories import UserFactory
@@ -53,6 +67,7 @@ def _local_provider(settings):
     settings.VIDEO_PROVIDER = "local"
     settings.VIDEO_UPLOAD_MAX_BYTES = 1024**3
     settings.VIDEO_LOCAL_UPLOAD_TTL_SECONDS = 3600
+    settings.VIDEO_OTP_TTL_SECONDS = 300
 
 
 @pytest.fixture
@@ -125,8 +140,9 @@ def test_upload_attach_and_stream_the_exact_bytes(world, client_for, django_capt
     assert uploaded.status_code == 201, uploaded.content[:300]
     key = uploaded.json()["key"]
     assert key == payload["clientPayload"]["key"] == f"videos/{payload['videoId']}/original"
-    with default_storage.open(key, "rb") as stored:
+    with video_storage().open(key, "rb") as stored:
         assert stored.read() == VIDEO
+    assert not default_storage.exists(key), "videos never land in the public media storage"
 
     attach(owner, world.lesson, payload["videoId"], django_capture_on_commit_callbacks)
     world.lesson.refresh_from_db()
@@ -223,7 +239,7 @@ def test_an_expired_policy_is_refused(world, client_for, settings):
 
     assert response.status_code == 403
     assert "expired" in response.json()["detail"]
-    assert not default_storage.exists(payload["clientPayload"]["key"])
+    assert not video_storage().exists(payload["clientPayload"]["key"])
 
 
 def forged_signature(payload):
@@ -334,7 +350,7 @@ def test_a_video_is_uploaded_once(world, client_for):
     assert post_upload(client_for(None), payload, form(payload)).status_code == 201
     again = post_upload(client_for(None), payload, form(payload, b"other bytes"))
     assert again.status_code == 409
-    with default_storage.open(payload["clientPayload"]["key"], "rb") as stored:
+    with video_storage().open(payload["clientPayload"]["key"], "rb") as stored:
         assert stored.read() == VIDEO
 
 
@@ -352,7 +368,7 @@ def test_a_concurrent_upload_that_won_the_race_keeps_its_file(world, client_for,
 
     assert response.status_code == 409
     assert VideoUpload.objects.get(video_id=payload["videoId"]).file_key == "videos/winner/original"
-    assert not default_storage.exists(payload["clientPayload"]["key"]), "the losing copy is removed"
+    assert not video_storage().exists(payload["clientPayload"]["key"]), "the losing copy is removed"
 
 
 def test_the_upload_endpoint_ignores_a_bearer_header(world, client_for):
@@ -372,8 +388,8 @@ def test_provider_details_without_a_request(settings):
 
 
 def test_a_file_shorter_than_asked_streams_what_there_is():
-    name = default_storage.save("videos/short/original", ContentFile(b"0123456789"))
-    assert b"".join(file_chunks(default_storage, name, start=4, length=100)) == b"456789"
+    name = video_storage().save("videos/short/original", ContentFile(b"0123456789"))
+    assert b"".join(file_chunks(video_storage(), name, start=4, length=100)) == b"456789"
 
 
 # --- Playback links -------------------------------------------------------------------------------------
@@ -443,35 +459,203 @@ def stream_url(token: str) -> str:
     return f"/api/courses/vdocipher/local/stream/{token}/"
 
 
-def test_forged_tokens_are_404(stream):
+def sealed(secret: str, data) -> str:
+    """A token sealed with the real key around arbitrary content (what only we could make)."""
+    nonce = b"\0" * local.NONCE_BYTES
+    box = local._cipher(secret).encrypt(nonce, json.dumps(data).encode(), None)
+    return base64.urlsafe_b64encode(nonce + box).rstrip(b"=").decode()
+
+
+def test_forged_tokens_are_404(stream, settings):
     expires = 2**40
+    middle = len(stream.token) // 2
+    flipped = stream.token[:middle] + ("A" if stream.token[middle] != "A" else "B") + stream.token[middle + 1 :]
+    secret = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    other_key = local.stream_token(stream.video_id, viewer_id=None, ttl=600)
+    settings.SECRET_KEY = secret
     forged = [
         stream.token[:-3] + ("aaa" if not stream.token.endswith("aaa") else "bbb"),
+        flipped,
+        stream.token[:-1],
+        stream.token[:20],
         "not-a-token",
-        signing.dumps({"v": stream.video_id, "e": expires}, salt="another-purpose"),
-        signing.dumps({"v": stream.video_id, "e": expires}, salt=local.UPLOAD_POLICY_SALT),
-        signing.dumps({"v": stream.video_id}, salt=local.STREAM_TOKEN_SALT),
-        signing.dumps(["not", "a", "dict"], salt=local.STREAM_TOKEN_SALT),
+        "A" * 200,
+        other_key,
+        sealed(secret, {"v": stream.video_id, "u": None}),
+        sealed(secret, {"v": stream.video_id, "u": None, "e": "never"}),
+        sealed(secret, {"v": 12, "u": None, "e": expires}),
+        sealed(secret, {"v": stream.video_id, "u": 12, "e": expires}),
+        sealed(secret, ["not", "a", "dict"]),
     ]
     for token in forged:
         response = stream.get(stream_url(token))
         assert response.status_code == 404, f"{token}: {response.status_code}"
+        assert response.json() == {"detail": "Not found."}
+    # Tokens of the old signed format (readable, with ':') do not even match the URL.
+    old = signing.dumps({"v": stream.video_id, "e": expires}, salt="courses.video.local.stream-token")
+    assert stream.get(stream_url(old)).status_code == 404
 
 
-def test_expired_tokens_are_403(stream, world, client_for, settings):
-    settings.VIDEO_LOCAL_UPLOAD_TTL_SECONDS = -1
+def test_tokens_survive_a_secret_key_rotation_only_through_the_fallbacks(stream, settings):
+    """Rotating SECRET_KEY with the old one in SECRET_KEY_FALLBACKS keeps issued tokens valid."""
+    old_secret = settings.SECRET_KEY
+    settings.SECRET_KEY = "rotated-secret-key-" + "y" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    assert stream.get(stream.url).status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert stream.get(stream.url).status_code == 404
+
+
+class Clock:
+    """Stands in for the ``time`` module of courses.video.local: the token clock, moved by hand."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock(1_900_000_000.0)
+    monkeypatch.setattr(local, "time", clock)
+    return clock
+
+
+def test_expired_tokens_are_403(world, client_for, settings, clock, django_capture_on_commit_callbacks):
+    settings.VIDEO_OTP_TTL_SECONDS = 1
+    video_id = upload_video(client_for, world)
+    attach(client_for(world.owner), world.lesson, video_id, django_capture_on_commit_callbacks)
     url, _ = playback_url(client_for(world.student), world.lesson)
+    assert client_for(None).head(url).status_code == 200
 
-    response = stream.get(url)
+    clock.now += 1
+    response = client_for(None).get(url)
 
     assert response.status_code == 403
     assert "expired" in response.json()["detail"]
 
 
-def test_a_token_for_a_video_whose_file_is_gone_is_404(stream):
-    default_storage.delete(VideoUpload.objects.get(video_id=stream.video_id).file_key)
+def test_tokens_live_the_playback_lifetime_not_the_upload_lifetime(
+    world, client_for, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.VIDEO_LOCAL_UPLOAD_TTL_SECONDS = 3600  # upload policies only
+    video_id = upload_video(client_for, world)
+    attach(client_for(world.owner), world.lesson, video_id, django_capture_on_commit_callbacks)
+    url, _ = playback_url(client_for(world.student), world.lesson)
+
+    clock.now += settings.VIDEO_OTP_TTL_SECONDS - 1
+    assert client_for(None).get(url, HTTP_RANGE="bytes=0-0").status_code == 206
+    clock.now += 1
+    assert client_for(None).get(url, HTTP_RANGE="bytes=0-0").status_code == 403
+
+
+def test_the_default_playback_lifetime_is_300_seconds():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.VIDEO_OTP_TTL_SECONDS)"
+    env = {"PATH": "", "DJANGO_SETTINGS_MODULE": "eleven_tutors.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(eleven_tutors.urls.__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "300"
+
+
+def decodings(text: str) -> list[bytes]:
+    """Every way a piece of ``text`` might decode as base64 or base64url, at every alignment."""
+    found = [text.encode()]
+    for part in {text, *re.split(r"[^A-Za-z0-9+/_-]+", text)}:
+        for start in range(4):
+            chunk = part[start:]
+            chunk = chunk[: len(chunk) - len(chunk) % 4] if len(chunk) % 4 == 1 else chunk
+            padded = chunk + "=" * (-len(chunk) % 4)
+            for decode in (base64.urlsafe_b64decode, base64.b64decode):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    found.append(decode(padded))
+    return found
+
+
+def test_the_token_is_opaque(stream, world):
+    upload = VideoUpload.objects.get(video_id=stream.video_id)
+    secrets = [stream.video_id, str(world.student.pk), upload.file_key, "videos/"]
+
+    assert re.fullmatch(r"[-A-Za-z0-9_]+", stream.token), "URL-safe base64, nothing else"
+    for decoded in decodings(stream.token):
+        for secret in secrets:
+            assert secret.encode() not in decoded, f"{secret!r} readable in the token"
+    assert stream.video_id not in stream.url
+    assert local.read_stream_token(stream.token) == (stream.video_id, str(world.student.pk))
+
+
+def test_tokens_are_bound_to_their_viewer(stream, world, client_for):
+    someone_else = client_for(world.outsider)
+    refused = someone_else.get(stream.url)
+    assert refused.status_code == 403
+    assert "someone else" in refused.json()["detail"]
+    assert client_for(world.owner).head(stream.url).status_code == 403, "even a tutor of the course"
+
+    assert client_for(world.student).get(stream.url, HTTP_RANGE="bytes=0-3").status_code == 206
+    assert client_for(None).get(stream.url, HTTP_RANGE="bytes=0-3").status_code == 206, "players send no header"
+    unverifiable = client_for(None)
+    unverifiable.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert unverifiable.get(stream.url, HTTP_RANGE="bytes=0-3").status_code == 206
+
+
+def test_an_anonymous_preview_token_is_bound_to_anonymous(world, client_for, django_capture_on_commit_callbacks):
+    video_id = upload_video(client_for, world)
+    attach(client_for(world.owner), world.lesson, video_id, django_capture_on_commit_callbacks)
+    Lesson.objects.filter(pk=world.lesson.pk).update(is_free_preview=True)
+
+    url, _ = playback_url(client_for(None), world.lesson)
+
+    assert local.read_stream_token(url.rstrip("/").rsplit("/", 1)[1]).viewer_id is None
+    assert body_of(client_for(None).get(url)) == VIDEO
+    assert client_for(world.outsider).get(url).status_code == 403
+
+
+def revoke_enrolment(world) -> None:
+    """What a refund does to the access it bought (payments.services.payment_refunded)."""
+    assert Enrollment.objects.filter(student=world.student).update(is_active=False) == 1
+
+
+def test_an_issued_token_stops_when_the_enrolment_is_revoked(stream, world, client_for):
+    assert stream.get(stream.url, HTTP_RANGE="bytes=0-9").status_code == 206
+
+    revoke_enrolment(world)
+
+    for response in (stream.get(stream.url), client_for(world.student).get(stream.url, HTTP_RANGE="bytes=0-9")):
+        assert response.status_code == 403
+        assert response.json() == {"detail": "You may no longer watch this video."}
+    assert client_for(world.student).head(stream.url).status_code == 403
+    assert client_for(world.student).get(f"/api/courses/vdocipher/video/{stream.video_id}/otp/").status_code == 404
+
+
+@pytest.mark.parametrize("change", ["viewer disabled", "viewer deleted", "video detached", "course unpublished"])
+def test_an_issued_token_stops_when_the_viewer_may_no_longer_watch(stream, world, change):
+    if change == "viewer disabled":
+        type(world.student).objects.filter(pk=world.student.pk).update(is_active=False)
+    elif change == "viewer deleted":
+        world.student.delete()
+    elif change == "video detached":
+        Lesson.objects.filter(pk=world.lesson.pk).update(video_service_id=None)
+    else:
+        type(world.lesson.part.course).objects.filter(pk=world.lesson.part.course_id).update(is_published=False)
+
+    assert stream.get(stream.url).status_code == 403
+
+
+def test_a_token_for_a_video_whose_file_is_gone_is_404(stream, world):
+    video_storage().delete(VideoUpload.objects.get(video_id=stream.video_id).file_key)
     assert stream.get(stream.url).status_code == 404
-    token = local.stream_token("neverUploaded", ttl=60)
+    Lesson.objects.filter(pk=world.lesson.pk).update(video_service_id="neverUploaded")
+    token = local.stream_token("neverUploaded", viewer_id=str(world.student.pk), ttl=60)
     assert stream.get(stream_url(token)).status_code == 404
 
 
@@ -482,20 +666,177 @@ def test_the_player_query_budget_with_a_local_video(stream, world, client_for, d
         assert client.get(f"{LESSONS}{world.lesson.slug}/").status_code == 200
 
 
-# --- Media on S3 -------------------------------------------------------------------------------------------
+# --- No public URL reaches a video --------------------------------------------------------------------
+
+
+def test_uploaded_videos_are_stored_outside_the_media(stream, settings):
+    key = VideoUpload.objects.get(video_id=stream.video_id).file_key
+    private = Path(video_storage().path(key)).resolve()
+    media = Path(settings.MEDIA_ROOT).resolve()
+
+    assert private.read_bytes() == VIDEO
+    assert media not in private.parents
+    assert not default_storage.exists(key)
+    leaked = [path for path in media.rglob("*") if path.is_file() and path.read_bytes() == VIDEO]
+    assert leaked == [], "no copy of the video anywhere under MEDIA_ROOT"
+    assert isinstance(video_storage(), PrivateVideoStorage)
+    with pytest.raises(ValueError):
+        video_storage().url(key)
+
+
+@pytest.fixture
+def fresh_urlconf(settings):
+    """``load(debug=...)``: the real eleven_tutors/urls.py imported afresh under the current
+    settings (it decides at import time whether /media/ is served), used as the URLconf."""
+    loaded: list[str] = []
+
+    def load(*, debug: bool) -> None:
+        settings.DEBUG = debug
+        settings.SERVE_MEDIA = True  # the default, in production too
+        name = f"eleven_tutors.urls_under_test_{uuid.uuid4().hex}"
+        spec = importlib.util.spec_from_file_location(name, eleven_tutors.urls.__file__)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loaded.append(name)
+        spec.loader.exec_module(module)
+        settings.ROOT_URLCONF = name
+
+    yield load
+    for name in loaded:
+        sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+def test_no_media_url_reaches_an_uploaded_video(stream, settings, fresh_urlconf, debug):
+    fresh_urlconf(debug=debug)
+    ensure_placeholders()
+    anonymous = stream.get
+    served = anonymous(f"/media/{PLACEHOLDER_THUMBNAIL}")
+    assert served.status_code == 200, "this URLconf does serve the media"
+    assert body_of(served) == ASSET.read_bytes()
+
+    key = VideoUpload.objects.get(video_id=stream.video_id).file_key
+    private_name = Path(settings.VIDEO_PRIVATE_ROOT).name
+    for path in (
+        f"/media/{key}",
+        "/media/videos/",
+        f"/media/videos/{stream.video_id}/",
+        f"/media/{private_name}/{key}",
+        f"/media/private/{key}",
+        f"/{private_name}/{key}",
+        f"/private/videos/{stream.video_id}/original",
+        f"/media/../{private_name}/{key}",
+        f"/media/%2E%2E/{private_name}/{key}",
+    ):
+        response = anonymous(path)
+        assert response.status_code in (400, 404), f"{path}: {response.status_code}"
+        assert VIDEO[:4096] not in body_of(response), path
+    assert body_of(anonymous(stream.url)) == VIDEO, "the token-checked stream still plays"
+
+
+def test_private_storage_has_no_url_even_when_asked_for_one(settings):
+    storage = PrivateVideoStorage()
+    name = storage.save("videos/x/original", ContentFile(b"data"))
+    assert Path(storage.path(name)).is_relative_to(Path(settings.VIDEO_PRIVATE_ROOT).resolve())
+    with pytest.raises(ValueError, match="no URL"):
+        storage.url(name)
+    assert PrivateVideoStorage(base_url="/media/").base_url == settings.MEDIA_URL  # ignored, and url() refuses
+    with pytest.raises(ValueError):
+        PrivateVideoStorage(base_url="/media/").url(name)
+
+
+# --- Moving videos uploaded before they were private ---------------------------------------------------
+
+
+def legacy_upload(world, video_id: str = "legacy0001", content: bytes = VIDEO) -> str:
+    """A video as the old code stored it: in the public media, at videos/<id>/original."""
+    key = default_storage.save(local.object_key(video_id), ContentFile(content))
+    VideoUpload.objects.create(
+        video_id=video_id, uploader=world.owner, title="Old", provider="local", file_key=key, size=len(content)
+    )
+    Lesson.objects.filter(pk=world.lesson.pk).update(video_service_id=video_id, video_status=VideoStatus.READY)
+    return key
+
+
+def test_migrate_moves_public_videos_to_the_private_storage(world, client_for, settings, caplog):
+    key = legacy_upload(world)
+    public_path = Path(settings.MEDIA_ROOT) / key
+    assert public_path.read_bytes() == VIDEO
+
+    with caplog.at_level(logging.INFO, logger="courses.video.storage"):
+        call_command("migrate", verbosity=0)
+
+    assert not public_path.exists() and not default_storage.exists(key), "the public copy is gone"
+    with video_storage().open(key, "rb") as stored:
+        assert stored.read() == VIDEO
+    assert f"Video legacy0001: moved {key} ({len(VIDEO)} bytes)" in caplog.text
+    url, _ = playback_url(client_for(world.student), world.lesson)
+    assert body_of(client_for(None).get(url)) == VIDEO
+
+    caplog.clear()
+    assert move_public_videos() == 0, "idempotent: nothing left to move"
+    with video_storage().open(key, "rb") as stored:
+        assert stored.read() == VIDEO
+
+
+def test_moving_finishes_an_interrupted_run(world):
+    key = legacy_upload(world)
+    video_storage().save(key, ContentFile(VIDEO[:1000]))  # a partial copy
+
+    assert move_public_videos() == 1
+
+    assert not default_storage.exists(key)
+    with video_storage().open(key, "rb") as stored:
+        assert stored.read() == VIDEO
+
+
+def test_moving_removes_a_public_copy_already_copied(world):
+    key = legacy_upload(world)
+    video_storage().save(key, ContentFile(VIDEO))
+
+    assert move_public_videos() == 1
+    assert not default_storage.exists(key)
+    assert video_storage().size(key) == len(VIDEO)
+
+
+def test_moving_never_loses_a_file(world, monkeypatch, caplog):
+    key = legacy_upload(world)
+    second = legacy_upload(world, "legacy0002", b"second video")
+    storage = video_storage()
+    save = storage.save
+
+    def save_truncated(name, content, max_length=None):
+        if name == key:
+            return save(name, ContentFile(b"truncated"))
+        return save(name, content, max_length=max_length)
+
+    monkeypatch.setattr(storage, "save", save_truncated)
+    assert move_public_videos() == 1
+    with default_storage.open(key, "rb") as kept:
+        assert kept.read() == VIDEO, "a bad copy never costs the original"
+    assert not storage.exists(key), "the bad copy is removed"
+    assert "wrong size" in caplog.text
+    assert storage.exists(second) and not default_storage.exists(second), "the others still move"
+
+    def save_failing(name, content, max_length=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(storage, "save", save_failing)
+    assert move_public_videos() == 0
+    assert default_storage.exists(key)
+    assert "Could not move video legacy0001" in caplog.text
+
+
+def test_moving_leaves_a_storage_alone_that_is_the_media_itself(world, settings):
+    key = legacy_upload(world)
+    settings.VIDEO_PRIVATE_ROOT = settings.MEDIA_ROOT  # refused by settings.py; never delete the only copy
+    assert move_public_videos() == 0
+    assert default_storage.exists(key)
+
+
+# --- Videos on S3 ----------------------------------------------------------------------------------------
 
 S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key"}
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def reset_storages() -> None:
@@ -503,36 +844,65 @@ def reset_storages() -> None:
     default_storage._wrapped = empty
 
 
+def s3_options(endpoint: str, bucket: str, **options) -> dict:
+    """The S3 options settings.py builds from the R2_* variables."""
+    return {
+        "bucket_name": bucket,
+        **S3_KEYS,
+        "endpoint_url": endpoint,
+        "region_name": "auto",
+        "file_overwrite": False,
+        "default_acl": None,
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+        **options,
+    }
+
+
 @pytest.fixture
-def s3_media(s3_server, settings):
-    bucket = f"media-{uuid.uuid4().hex[:12]}"
-    boto3.client(
+def s3_videos(s3_server, settings):
+    """``switch(custom_domain=...)``: media and videos on S3 as settings.py configures them:
+    with a public custom domain the videos get a bucket of their own, else a private prefix."""
+    client = boto3.client(
         "s3",
         endpoint_url=s3_server,
         aws_access_key_id=S3_KEYS["access_key"],
         aws_secret_access_key=S3_KEYS["secret_key"],
         region_name="us-east-1",
-    ).create_bucket(Bucket=bucket)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                **S3_KEYS,
-                "endpoint_url": s3_server,
-                "region_name": "auto",
-                "querystring_auth": True,
-                "querystring_expire": 3600,
-                "file_overwrite": False,
-                "default_acl": None,
-                "signature_version": "s3v4",
-                "addressing_style": "path",
+    )
+
+    def switch(*, custom_domain: str = "") -> SimpleNamespace:
+        media, videos = f"media-{uuid.uuid4().hex[:12]}", f"videos-{uuid.uuid4().hex[:12]}"
+        client.create_bucket(Bucket=media)
+        client.create_bucket(Bucket=videos)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": s3_options(
+                    s3_server,
+                    media,
+                    custom_domain=custom_domain or None,
+                    querystring_auth=not custom_domain,
+                    querystring_expire=3600,
+                ),
             },
-        },
-    }
-    reset_storages()
-    yield bucket
+            "videos": {
+                "BACKEND": "courses.video.storage_s3.PrivateS3VideoStorage",
+                # Even options that would make it public are overridden.
+                "OPTIONS": s3_options(
+                    s3_server,
+                    videos if custom_domain else media,
+                    location="" if custom_domain else "private",
+                    custom_domain=custom_domain or None,
+                    querystring_auth=False,
+                ),
+            },
+        }
+        reset_storages()
+        return SimpleNamespace(media=media, videos=videos if custom_domain else media, client=client)
+
+    yield switch
     reset_storages()
 
 
@@ -545,15 +915,66 @@ def fetch(url: str, *, byte_range: str | None = None) -> tuple[int, str | None, 
         return response.status, response.headers.get("Content-Range"), response.read()
 
 
-def test_with_media_on_s3_playback_uses_presigned_urls(s3_media, world, client_for, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("custom_domain", ["", "media.11tutors.example"], ids=["private-prefix", "own-bucket"])
+def test_with_videos_on_s3_playback_uses_short_presigned_urls_of_the_private_place(
+    s3_videos, s3_server, world, client_for, settings, django_capture_on_commit_callbacks, custom_domain
+):
+    settings.VIDEO_OTP_TTL_SECONDS = 240
+    buckets = s3_videos(custom_domain=custom_domain)
     video_id = upload_video(client_for, world)
     record = VideoUpload.objects.get(video_id=video_id)
     assert record.file_key == f"videos/{video_id}/original"
+    object_key = f"{'' if custom_domain else 'private/'}videos/{video_id}/original"
+    assert buckets.client.get_object(Bucket=buckets.videos, Key=object_key)["Body"].read() == VIDEO
+    if custom_domain:
+        assert "Contents" not in buckets.client.list_objects_v2(Bucket=buckets.media), "nothing in the public bucket"
     attach(client_for(world.owner), world.lesson, video_id, django_capture_on_commit_callbacks)
 
-    url, _ = playback_url(client_for(world.student), world.lesson)
+    url, data = playback_url(client_for(world.student), world.lesson)
 
-    assert f"/{s3_media}/videos/{video_id}/original" in url
-    assert "X-Amz-Signature=" in url and "X-Amz-Expires=3600" in url
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == s3_server, f"never the custom domain: {url}"
+    assert parts.path == f"/{buckets.videos}/{object_key}"
+    query = parse_qs(parts.query)
+    assert "X-Amz-Signature" in query
+    assert query["X-Amz-Expires"] == ["240"], "presigned for the playback lifetime"
+    assert stream_url(data["otp"]) not in url
     assert fetch(url, byte_range="bytes=100-299") == (206, f"bytes 100-299/{len(VIDEO)}", VIDEO[100:300])
     assert fetch(url)[2] == VIDEO
+    with pytest.raises(urllib.error.HTTPError) as unsigned:
+        fetch(f"{s3_server}/{buckets.videos}/{object_key}")
+    assert unsigned.value.code == 403, "the object itself is private"
+
+
+def test_migrate_moves_public_videos_into_the_private_prefix_on_s3(s3_videos, world):
+    buckets = s3_videos()
+    key = legacy_upload(world)
+    assert buckets.client.get_object(Bucket=buckets.media, Key=key)["Body"].read() == VIDEO
+
+    call_command("migrate", verbosity=0)
+
+    listing = buckets.client.list_objects_v2(Bucket=buckets.media, Prefix="videos/")
+    assert "Contents" not in listing, "gone from the public place"
+    assert buckets.client.get_object(Bucket=buckets.media, Key=f"private/{key}")["Body"].read() == VIDEO
+    assert move_public_videos() == 0
+
+
+def test_an_unreachable_media_bucket_does_not_break_migrate(s3_videos, settings, world, caplog):
+    s3_videos()
+    VideoUpload.objects.create(
+        video_id="legacy0003",
+        uploader=world.owner,
+        title="Old",
+        provider="local",
+        file_key="videos/legacy0003/original",
+    )
+    media = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**media, "OPTIONS": {**media["OPTIONS"], "bucket_name": "no-such-bucket-here"}},
+    }
+    reset_storages()
+
+    call_command("migrate", verbosity=0)
+
+    assert "Could not look for videos in the public media storage" in caplog.text

@@ -6,17 +6,25 @@ The client flow is VdoCipher's, served by us:
   ``uploadLink`` is our own upload endpoint. The policy is signed (``django.core.signing``,
   a salt of its own) and expires; it names the object key, the video and the size limit.
 - The client posts the policy fields plus ``file`` there; :func:`verify_upload_policy` and
-  :func:`check_upload_file` decide, the file lands in the media storage under ``videos/<id>/``.
-- ``playback``: ``otp`` is a short-lived signed stream token and ``playbackInfo`` the base64 of
-  ``{"url": ...}``: our streaming endpoint (HTTP Range support) while media are on the local
-  disk, or the storage's own presigned URL when media live on S3/R2.
+  :func:`check_upload_file` decide, the file lands under ``videos/<id>/`` in the PRIVATE video
+  storage (``STORAGES["videos"]``, see :mod:`courses.video.storage`): never in the public media.
+- ``playback``: ``otp`` is a stream token and ``playbackInfo`` the base64 of ``{"url": ...}``:
+  our streaming endpoint (HTTP Range support) while videos are on the local disk, or a presigned
+  URL of the private bucket/prefix when they live on S3/R2. Both live ``VIDEO_OTP_TTL_SECONDS``.
+
+Stream tokens are opaque: AES-GCM (key derived from ``SECRET_KEY`` with HKDF, an info string
+of its own) over the video id, the viewer's user id (None: anonymous, free previews) and the
+expiry. Nothing in them is readable or forgeable; the stream endpoint decrypts one, then checks
+again that this viewer may still watch the video (a refund stops an issued token at once).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import os
 import re
 import time
 import uuid
@@ -24,9 +32,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -35,9 +46,14 @@ from core.exceptions import ServiceError
 from courses.models import VideoProvider as ProviderName
 from courses.models import VideoStatus, VideoUpload
 from courses.video.base import VideoInfo, VideoProvider, VideoProviderError
+from courses.video.storage import video_storage
 
 UPLOAD_POLICY_SALT = "courses.video.local.upload-policy"
-STREAM_TOKEN_SALT = "courses.video.local.stream-token"
+# HKDF inputs of the stream-token key: a key of its own, derived from SECRET_KEY.
+STREAM_TOKEN_SALT = b"11tutors.courses.video.local.stream-token"
+STREAM_TOKEN_INFO = b"stream-token/aes-256-gcm/v1"
+NONCE_BYTES = 12
+TAG_BYTES = 16
 ALGORITHM = "11T-HMAC-SHA256"
 VIDEO_CONTENT_TYPE = re.compile(r"^video/[a-z0-9][a-z0-9!#$&^_.+-]{0,90}$")
 # Room for the multipart boundaries and the policy fields around the file itself.
@@ -66,14 +82,21 @@ class UploadGrant(NamedTuple):
     max_bytes: int
 
 
+class StreamGrant(NamedTuple):
+    """What a valid stream token says: this video, for this viewer (None: anonymous)."""
+
+    video_id: str
+    viewer_id: str | None
+
+
 def object_key(video_id: str) -> str:
     return f"videos/{video_id}/original"
 
 
 def storage_serves_files() -> bool:
-    """True while media are files on our disk (we stream them); False on S3/R2 (presigned URLs)."""
+    """True while videos are files on our disk (we stream them); False on S3/R2 (presigned URLs)."""
     try:
-        default_storage.path(object_key("probe"))
+        video_storage().path(object_key("probe"))
     except NotImplementedError:
         return False
     return True
@@ -140,20 +163,51 @@ def check_upload_file(file, grant: UploadGrant) -> None:
 # --- Stream tokens ----------------------------------------------------------------------------
 
 
-def stream_token(video_id: str, *, ttl: int) -> str:
-    return signing.dumps({"v": video_id, "e": int(time.time()) + ttl}, salt=STREAM_TOKEN_SALT)
+@functools.lru_cache(maxsize=8)
+def _cipher(secret: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=STREAM_TOKEN_SALT, info=STREAM_TOKEN_INFO).derive(
+        secret.encode()
+    )
+    return AESGCM(key)
 
 
-def read_stream_token(token: str) -> str:
-    """The video id a stream token grants; refuses forged (404) and expired (403) tokens."""
+def viewer_id_of(viewer) -> str | None:
+    """The user id a token is bound to: None for an anonymous viewer (free previews)."""
+    return str(viewer.pk) if viewer is not None and viewer.is_authenticated else None
+
+
+def stream_token(video_id: str, *, viewer_id: str | None, ttl: int) -> str:
+    """An opaque, URL-safe token granting ``video_id`` to ``viewer_id`` for ``ttl`` seconds."""
+    payload = json.dumps({"v": video_id, "u": viewer_id, "e": int(time.time()) + ttl}, separators=(",", ":"))
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = _cipher(settings.SECRET_KEY).encrypt(nonce, payload.encode(), None)
+    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
+
+
+def _open_token(token: str) -> bytes:
+    raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
+    if len(raw) <= NONCE_BYTES + TAG_BYTES:
+        raise ValueError("too short")
+    for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())):
+        try:
+            return _cipher(secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None)
+        except InvalidTag:
+            continue
+    raise ValueError("not one of ours")
+
+
+def read_stream_token(token: str) -> StreamGrant:
+    """What a stream token grants; refuses forged (404) and expired (403) tokens."""
     try:
-        data = signing.loads(token, salt=STREAM_TOKEN_SALT)
-        video_id, expires = str(data["v"]), int(data["e"])
-    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        data = json.loads(_open_token(token))
+        video_id, viewer_id, expires = data["v"], data["u"], int(data["e"])
+        if not isinstance(video_id, str) or not (viewer_id is None or isinstance(viewer_id, str)):
+            raise TypeError("malformed grant")
+    except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error):
         raise StreamTokenRefused("Not found.", status=404) from None
     if time.time() >= expires:
         raise StreamTokenRefused("This playback link has expired: reload the lesson.", status=403)
-    return video_id
+    return StreamGrant(video_id=video_id, viewer_id=viewer_id)
 
 
 # --- The provider ---------------------------------------------------------------------------------
@@ -199,12 +253,13 @@ class LocalProvider(VideoProvider):
         upload = VideoUpload.objects.filter(video_id=video_id, provider=self.name).exclude(file_key="").first()
         if upload is None:
             raise VideoProviderError("This video has not been uploaded yet.", status=503)
-        ttl = settings.VIDEO_LOCAL_UPLOAD_TTL_SECONDS
-        token = stream_token(video_id, ttl=ttl)
+        ttl = settings.VIDEO_OTP_TTL_SECONDS
+        token = stream_token(video_id, viewer_id=viewer_id_of(viewer), ttl=ttl)
         if storage_serves_files():
             url = self._absolute(reverse("video-local-stream", kwargs={"token": token}))
         else:
-            url = default_storage.url(upload.file_key, expire=ttl)
+            # Private bucket/prefix, never the public custom domain; signed for the token's lifetime.
+            url = video_storage().url(upload.file_key, expire=ttl)
         return {"otp": token, "playbackInfo": _b64_json({"url": url})}
 
     def video_info(self, video_id: str) -> VideoInfo:

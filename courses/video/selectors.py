@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+
 from courses import selectors
 from courses.models import Lesson, VideoProvider, VideoUpload
 
@@ -14,6 +17,14 @@ def video_watchable_lesson(*, user, video_id: str) -> Lesson | None:
         if selectors.user_may_watch(user, lesson):
             return lesson
     return None
+
+
+def stream_viewer(*, viewer_id: str | None):
+    """The viewer a stream token was issued to: anonymous for None, else the active user
+    with that id, or None when the account is gone or disabled."""
+    if viewer_id is None:
+        return AnonymousUser()
+    return get_user_model().objects.filter(pk=viewer_id, is_active=True).first()
 
 
 def video_upload_get(*, video_id: str) -> VideoUpload | None:

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,7 +15,9 @@ from core.tasks import enqueue_on_commit
 from courses import cache as catalog_cache
 from courses.models import MAX_LESSON_DURATION, Course, Lesson, VideoStatus, VideoUpload
 from courses.video import VideoProvider, VideoProviderError, get_provider, local
+from courses.video import selectors as video_selectors
 from courses.video.selectors import video_upload_get
+from courses.video.storage import video_storage
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -52,16 +53,37 @@ def local_upload_store(*, fields: Mapping[str, Any], file) -> str:
     if upload.file_key:
         raise local.UploadRefused("This video has already been uploaded.", status=409)
     local.check_upload_file(file, grant)
-    name = default_storage.save(grant.key, file)
+    storage = video_storage()  # private: no public URL reaches it
+    name = storage.save(grant.key, file)
     claimed = VideoUpload.objects.filter(pk=upload.pk, file_key="").update(
         file_key=name, content_type=file.content_type.lower(), size=file.size, uploaded_at=timezone.now()
     )
     if not claimed:  # a concurrent upload with the same policy got there first
-        default_storage.delete(name)
+        storage.delete(name)
         raise local.UploadRefused("This video has already been uploaded.", status=409)
     # Lessons that attached the video before its file arrived can play it now.
     Lesson.objects.filter(video_service_id=grant.video_id).update(video_status=VideoStatus.READY)
     return name
+
+
+def local_stream_authorize(*, token: str, caller) -> VideoUpload:
+    """The stored video a stream request may read, checked afresh on every request.
+
+    The token must be ours and current (else 404 forged / 403 expired); a request that
+    identifies a different user (``caller``, from its Bearer) than the one the token was
+    issued to is refused (403); and the viewer it was issued to must still be allowed to
+    watch a lesson using the video, so a refund or a revoked enrolment stops the token at once
+    (403). 404 when the video has no stored file."""
+    grant = local.read_stream_token(token)
+    if caller is not None and local.viewer_id_of(caller) != grant.viewer_id:
+        raise local.StreamTokenRefused("This playback link was issued to someone else.", status=403)
+    viewer = video_selectors.stream_viewer(viewer_id=grant.viewer_id)
+    if viewer is None or video_selectors.video_watchable_lesson(user=viewer, video_id=grant.video_id) is None:
+        raise local.StreamTokenRefused("You may no longer watch this video.", status=403)
+    video = video_selectors.local_video_file(video_id=grant.video_id)
+    if video is None:
+        raise local.StreamTokenRefused("Not found.", status=404)
+    return video
 
 
 # --- Lessons ----------------------------------------------------------------------------------------

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -17,6 +16,8 @@ from core.throttling import UserRateThrottle
 from courses.video import get_provider, local, services, streaming
 from courses.video import selectors as video_selectors
 from courses.video import serializers as s
+from courses.video.storage import video_storage
+from users.authentication import JWTAuthentication
 from users.permissions import IsTutorOrAdmin
 
 PROVIDER_ERRORS = {
@@ -120,24 +121,43 @@ class LocalUploadView(APIView):
     responses={
         (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole video."),
         (206, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The requested range."),
-        403: OpenApiResponse(s.Detail, description="The link has expired."),
+        403: OpenApiResponse(
+            s.Detail,
+            description="The link has expired, its viewer may no longer watch the video, "
+            "or the request's Bearer names another user than the one the link was issued to.",
+        ),
         404: OpenApiResponse(s.Detail, description="A forged link, or the video is gone."),
         416: OpenApiResponse(s.Detail, description="The Range header cannot be satisfied."),
     },
     auth=[],
 )
 class LocalStreamView(APIView):
-    """The local provider's playback URL: streams the video, honouring a single `Range`."""
+    """The local provider's playback URL: streams the video, honouring a single `Range`.
+
+    The opaque token is the authorisation (players send no credentials): it names the video
+    and the viewer it was issued to, lives `VIDEO_OTP_TTL_SECONDS`, and the viewer's right to
+    watch is checked again on every request. A `Bearer` of another user is refused."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = AnyAcceptNegotiation
 
+    @staticmethod
+    def bearer_user(request):
+        """The user a valid Bearer header identifies, or None (no header, or one we cannot verify:
+        that names nobody, and the token alone decides)."""
+        try:
+            authenticated = JWTAuthentication().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            return None
+        return authenticated[0] if authenticated else None
+
     def get(self, request, token: str):
-        video = video_selectors.local_video_file(video_id=local.read_stream_token(token))
-        if video is None or not default_storage.exists(video.file_key):
+        video = services.local_stream_authorize(token=token, caller=self.bearer_user(request))
+        storage = video_storage()
+        if not storage.exists(video.file_key):
             raise Http404
-        size = default_storage.size(video.file_key)
+        size = storage.size(video.file_key)
         try:
             byte_range = streaming.parse_range(request.headers.get("Range"), size)
         except streaming.RangeNotSatisfiable:
@@ -152,7 +172,7 @@ class LocalStreamView(APIView):
         if request.method == "HEAD":
             response = HttpResponse(content_type=content_type)
         else:
-            chunks = streaming.file_chunks(default_storage, video.file_key, start=start, length=length)
+            chunks = streaming.file_chunks(storage, video.file_key, start=start, length=length)
             response = StreamingHttpResponse(chunks, content_type=content_type)
         if byte_range is not None:
             response.status_code = status.HTTP_206_PARTIAL_CONTENT

@@ -5,10 +5,10 @@ import json
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
 from courses.models import VideoUpload
 from courses.tests.factories import CourseFactory, LessonFactory, PartFactory
+from courses.video.storage import video_storage
 from payments.models import Payment, PaymentStatus
 from payments.tests.conftest import event
 
@@ -22,7 +22,7 @@ def test_checkout_webhook_access_refund_revocation(fake_stripe, client_for, stud
     settings.VIDEO_PROVIDER = "local"
     course = CourseFactory(price="19.99")
     tutor = course.tutors.get()
-    key = default_storage.save("videos/flow/video.mp4", ContentFile(VIDEO_BYTES))
+    key = video_storage().save("videos/flow/video.mp4", ContentFile(VIDEO_BYTES))
     VideoUpload.objects.create(video_id="flow-video", uploader=tutor, title="Flow", provider="local", file_key=key)
     lesson = LessonFactory(part=PartFactory(course=course), is_free_preview=False, video_service_id="flow-video")
     client = client_for(student)
@@ -54,6 +54,7 @@ def test_checkout_webhook_access_refund_revocation(fake_stripe, client_for, stud
 
     after = client.get(lesson_url).json()
     assert (after["locked"], after["otp"], after["playbackInfo"]) == (True, None, None)
+    assert client.get(stream_url, HTTP_RANGE="bytes=0-15").status_code == 403, "the issued link stops too"
     assert client.get("/api/courses/enrollments/").json()["count"] == 0
     assert Payment.objects.get().status == PaymentStatus.REFUNDED
 
