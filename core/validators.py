@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from PIL import Image
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
@@ -18,3 +19,27 @@ def validate_image_upload(upload) -> None:
     image_format = getattr(image, "format", None)
     if image_format is not None and image_format not in ALLOWED_IMAGE_FORMATS:
         raise ValidationError(f"Unsupported image format {image_format}; use JPEG, PNG, GIF or WebP.")
+
+
+def validate_image_dimensions(upload, *, max_side: int) -> None:
+    """At most ``max_side`` pixels wide and high, read from the image's header alone.
+
+    Call it before anything decodes the image: a PNG of a few kilobytes can declare
+    12,000 x 12,000 pixels (a "decompression bomb"), hundreds of megabytes once decoded.
+    Pillow's ``Image.open`` only reads the header; past its own MAX_IMAGE_PIXELS it warns
+    (DecompressionBombWarning) or refuses (DecompressionBombError): both are the same 400.
+    Files Pillow cannot identify pass here; the image field refuses them with its own message.
+    """
+    limit = f"at most {max_side} x {max_side} pixels"
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(f"The image has far too many pixels; {limit} are allowed.") from None
+    except Exception:  # not an image at all (or a corrupt one): the image field says so
+        return
+    finally:
+        upload.seek(position)
+    if width > max_side or height > max_side:
+        raise ValidationError(f"The image is {width} x {height} pixels; {limit} are allowed.")

@@ -49,7 +49,17 @@ if not ALLOWED_HOSTS:
 # from X-Forwarded-Proto / X-Forwarded-Host. The host is still checked against
 # ALLOWED_HOSTS, so a forged header cannot put a foreign host into our links.
 USE_X_FORWARDED_HOST = errors.get(env.bool, "USE_X_FORWARDED_HOST", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto decides whether a request counts as HTTPS (secure cookies, the HTTPS
+# redirect, https:// links). Any client can send it, so it is trusted only when a proxy that
+# overwrites it is configured: NUM_PROXIES > 0, or TRUST_X_FORWARDED_PROTO=true (unset or
+# empty: follow NUM_PROXIES).
+NUM_PROXIES = errors.get(env.int, "NUM_PROXIES", default=0)
+TRUST_X_FORWARDED_PROTO = (
+    errors.get(env.bool, "TRUST_X_FORWARDED_PROTO", default=False)
+    if env.str("TRUST_X_FORWARDED_PROTO", default="")
+    else NUM_PROXIES > 0
+)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -239,6 +250,16 @@ STORAGES = {
     },
 }
 MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
+# Largest width and height (pixels) of an uploaded avatar / course thumbnail, read from the
+# image's header before anything decodes it: a few-kilobyte PNG can claim 12,000 x 12,000.
+MAX_AVATAR_PIXELS_SIDE = errors.get(env.int, "MAX_AVATAR_PIXELS_SIDE", default=4096)
+MAX_THUMBNAIL_PIXELS_SIDE = errors.get(env.int, "MAX_THUMBNAIL_PIXELS_SIDE", default=8000)
+for _name, _side in (
+    ("MAX_AVATAR_PIXELS_SIDE", MAX_AVATAR_PIXELS_SIDE),
+    ("MAX_THUMBNAIL_PIXELS_SIDE", MAX_THUMBNAIL_PIXELS_SIDE),
+):
+    if _side < 1:
+        errors.add(_name, "must be a positive number of pixels")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------
@@ -359,7 +380,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -368,7 +389,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
-    "NUM_PROXIES": errors.get(env.int, "NUM_PROXIES", default=0),
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -402,6 +423,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI and ReDoc assets are served by us, not fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No "valid" badge fetched from validator.swagger.io (it would send it our schema's URL,
+    # and the docs' Content-Security-Policy blocks other origins anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
 }
 
@@ -410,8 +434,24 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = errors.get(env.bool, "SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_HSTS_SECONDS = errors.get(env.int, "SECURE_HSTS_SECONDS", default=0)
+    # HSTS: browsers that once saw the API over HTTPS refuse plain HTTP to it for a year.
+    # 0 turns it off. Preloading is a commitment to the browsers' built-in lists that is slow
+    # to undo, so it is opt-in (and its reminder, security.W021, is silenced).
+    SECURE_HSTS_SECONDS = errors.get(env.int, "SECURE_HSTS_SECONDS", default=31536000)
+    if SECURE_HSTS_SECONDS < 0:
+        errors.add("SECURE_HSTS_SECONDS", "must be 0 (off) or a number of seconds")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = errors.get(env.bool, "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = errors.get(env.bool, "SECURE_HSTS_PRELOAD", default=False)
+    # HTTP -> HTTPS: by default the reverse proxy redirects (it must: see README, Production),
+    # and the app does not; SECURE_SSL_REDIRECT=true makes the app redirect too (it needs the
+    # proxy's X-Forwarded-Proto trusted, or every request would loop). Django's reminder that
+    # the app does not redirect (security.W008) is silenced only while
+    # SECURE_SSL_REDIRECT_BY_PROXY says the proxy does it.
     SECURE_SSL_REDIRECT = errors.get(env.bool, "SECURE_SSL_REDIRECT", default=False)
+    SECURE_SSL_REDIRECT_BY_PROXY = errors.get(env.bool, "SECURE_SSL_REDIRECT_BY_PROXY", default=True)
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if SECURE_SSL_REDIRECT_BY_PROXY and not SECURE_SSL_REDIRECT:
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from payments.api.views import StripeWebhookAliasView
 
@@ -20,8 +20,14 @@ urlpatterns = [
     path("webhook/", StripeWebhookAliasView.as_view(), name="stripe-webhook-alias"),
     path("api/core/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The docs pages carry a strict Content-Security-Policy (core.middleware): Swagger UI's
+    # initializer is served as a same-origin script (?script), ReDoc's page loads no web fonts.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html"),
+        name="redoc",
+    ),
 ]
 
 if settings.SERVE_MEDIA:

@@ -15,6 +15,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from core.api.parsers import MALFORMED_JSON_TOO_DEEP
 from core.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -143,11 +144,15 @@ def webhook_event_verify(payload: bytes, signature: str | None) -> dict[str, Any
     if not signature:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     try:
+        # The signature is checked first; only then is the body parsed (json.loads) and
+        # converted, both recursive: JSON nested too deep for them is malformed input, a 400.
         event = stripe.Webhook.construct_event(
             payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE
         )
+        return event.to_dict()
     except stripe.SignatureVerificationError:
         raise InvalidWebhook("Invalid Stripe signature.") from None
+    except RecursionError:
+        raise InvalidWebhook(MALFORMED_JSON_TOO_DEEP) from None
     except ValueError:
         raise InvalidWebhook("Invalid webhook payload.") from None
-    return event.to_dict()

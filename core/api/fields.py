@@ -1,10 +1,15 @@
-"""Serializer fields that turn every kind of bad id into a 400, never a database error."""
+"""Serializer fields that turn bad input into a 400: every kind of bad id (never a database
+error), non-strings, and images too large to decode safely."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+
+from core.validators import validate_image_dimensions
 
 MAX_INTEGER_ID = 2**63 - 1
 
@@ -47,4 +52,21 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ImageUploadField(serializers.ImageField):
+    """An image upload whose pixel size is capped by the setting ``max_side_setting``, checked
+    from the image's header before Pillow decodes (or even verifies) anything."""
+
+    def __init__(self, *, max_side_setting: str, **kwargs):
+        self.max_side_setting = max_side_setting
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "read") and hasattr(data, "seek"):
+            try:
+                validate_image_dimensions(data, max_side=getattr(settings, self.max_side_setting))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from None
         return super().to_internal_value(data)

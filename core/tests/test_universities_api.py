@@ -56,6 +56,7 @@ def test_page_size_up_to_100_and_capped(api_client):
 
 def test_next_link_uses_the_public_scheme_and_host_behind_a_proxy(api_client, settings):
     settings.ALLOWED_HOSTS = ["api.11tutors.com", "testserver"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # NUM_PROXIES=1 in production
     UniversityFactory.create_batch(3)
     body = api_client.get(
         URL, {"page_size": 1}, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="api.11tutors.com"

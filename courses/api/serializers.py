@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty
 from rest_framework.utils import html
 
-from core.api.fields import SafePrimaryKeyRelatedField
+from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
 from core.validators import validate_image_upload
 from courses.models import (
     MAX_LESSON_DURATION,
@@ -69,7 +69,7 @@ class DurationField(serializers.Field):
         return timedelta(seconds=seconds)
 
 
-class OptionalImageField(serializers.ImageField):
+class OptionalImageField(ImageUploadField):
     """An image upload where an empty multipart value means "no change", and null clears it."""
 
     def get_value(self, dictionary):
@@ -247,7 +247,12 @@ class CourseWriteSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     is_published = serializers.BooleanField(required=False)
-    thumbnail = OptionalImageField(required=False, allow_null=True, validators=[validate_image_upload])
+    thumbnail = OptionalImageField(
+        max_side_setting="MAX_THUMBNAIL_PIXELS_SIDE",
+        required=False,
+        allow_null=True,
+        validators=[validate_image_upload],
+    )
     tutors = SafePrimaryKeyRelatedField(many=True, required=False, queryset=User.objects.filter(is_active=True))
 
     def validate_title(self, value: str) -> str:

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from core.tests.factories import png_of_size
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
 from courses.tests.factories import (
     CategoryFactory,
@@ -455,6 +456,36 @@ def test_real_thumbnail_within_the_limit_is_accepted(world, client_for):
     )
     check(response, 200, "PATCH with a real PNG")
     assert "/media/thumbnails/" in response.json()["thumbnail"], response.json()["thumbnail"]
+
+
+def test_decompression_bomb_thumbnail_is_400_naming_the_pixel_limit(world, client_for):
+    """A 12,000 x 12,000 PNG: a few kilobytes on the wire, 144 megapixels once decoded."""
+    bomb = png_of_size(12_000, 12_000)
+    assert len(bomb) < 50_000
+    client, course = client_for(world["owner"]), world["course"]
+
+    patched = client.patch(f"{COURSES}{course.slug}/", {"thumbnail": upload("bomb.png", bomb)}, format="multipart")
+    created = client.post(COURSES, {"title": "Bomb", "thumbnail": upload("bomb.png", bomb)}, format="multipart")
+
+    for response, what in ((patched, "PATCH"), (created, "POST")):
+        check_4xx_json(response, 400, f"{what} a 12000x12000 thumbnail")
+        message = " ".join(response.json()["thumbnail"])
+        assert "8000" in message and "pixels" in message, f"the message must name the limit, got {message!r}"
+    course.refresh_from_db()
+    assert not course.thumbnail
+    assert not Course.objects.filter(title="Bomb").exists()
+
+
+def test_thumbnail_pixel_limit_follows_the_setting(world, client_for, settings):
+    settings.MAX_THUMBNAIL_PIXELS_SIDE = 100
+    client, url = client_for(world["owner"]), f"{COURSES}{world['course'].slug}/"
+
+    too_big = client.patch(url, {"thumbnail": upload("a.png", png_of_size(101, 50))}, format="multipart")
+    at_the_limit = client.patch(url, {"thumbnail": upload("b.png", png_of_size(100, 100))}, format="multipart")
+
+    check_4xx_json(too_big, 400, "PATCH a 101x50 thumbnail with a 100-pixel limit")
+    assert "100" in " ".join(too_big.json()["thumbnail"]), too_big.json()
+    check(at_the_limit, 200, "PATCH a 100x100 thumbnail with a 100-pixel limit")
 
 
 # --- Titles ------------------------------------------------------------------------------------------------

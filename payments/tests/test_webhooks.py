@@ -74,6 +74,47 @@ def test_garbage_body_with_valid_signature_is_400(deliver, fake_stripe):
     assert deliver(b"not json").status_code == 400
 
 
+DEEP = 100_000
+
+
+@pytest.mark.parametrize("path", ["/api/payments/stripe/webhook/", "/webhook/"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * DEEP + b"]" * DEEP,
+        b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+        # A real-looking event whose object nests too deep to be parsed or converted.
+        b'{"id": "evt_deep", "type": "checkout.session.completed", "data": {"object": '
+        + b'{"a":' * 900
+        + b"1"
+        + b"}" * 900
+        + b"}}",
+    ],
+    ids=["arrays", "objects", "event"],
+)
+def test_deeply_nested_json_with_a_valid_signature_is_400(deliver, fake_stripe, path, payload, caplog):
+    """The signature is checked first, then the event is parsed: a hostile body that a leaked
+    secret (or Stripe itself) could sign must still be a 400, never a 500."""
+    with caplog.at_level("WARNING"):
+        response = deliver(payload, path=path)
+
+    assert response.status_code == 400, response.content[:300]
+    assert "malformed json" in response.json()["detail"].lower()
+    assert not WebhookEvent.objects.exists()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], "a hostile body is not our bug"
+
+
+def test_webhook_body_over_the_upload_limit_is_413(deliver, fake_stripe, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    payload = event("checkout.session.completed", {"id": "cs_test_big", "padding": "x" * 2000})
+
+    response = deliver(payload)
+
+    assert response.status_code == 413, response.content[:300]
+    assert "too large" in response.json()["detail"].lower()
+    assert not WebhookEvent.objects.exists()
+
+
 def test_webhook_accepts_post_only_and_needs_no_csrf_or_login(fake_stripe, checkout):
     payment, _ = checkout
     client = Client(enforce_csrf_checks=True)

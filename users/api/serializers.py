@@ -18,9 +18,10 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import UntypedToken
 
-from core.api.fields import SafePrimaryKeyRelatedField
+from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
 from core.models import University
 from core.validators import validate_image_upload
+from users.authentication import JWTAuthentication
 from users.models import OnboardingAnswer, Role, User
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,30}$")
@@ -86,7 +87,9 @@ class ProfileUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     username = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    avatar = serializers.ImageField(required=False, validators=[validate_image_upload])
+    avatar = ImageUploadField(
+        max_side_setting="MAX_AVATAR_PIXELS_SIDE", required=False, validators=[validate_image_upload]
+    )
 
     def _others(self):
         instance = self.instance
@@ -210,14 +213,23 @@ class RefreshSerializer(TokenRefreshSerializer):
 
 
 class VerifySerializer(TokenVerifySerializer):
-    """simplejwt's verify, plus: a blacklisted (logged-out) token is not valid (401).
+    """simplejwt's verify, plus the API's own rules, so that "valid" means the API accepts it:
+    a blacklisted (logged-out) token, a token of a deleted or deactivated user and a token
+    issued before the user's last password change or reset (users.authentication) are not
+    valid: 401 with simplejwt's invalid-token body (``code: token_not_valid``).
 
     simplejwt only checks the blacklist when BLACKLIST_AFTER_ROTATION is on, which we turn off.
     """
 
     def validate(self, attrs: dict) -> dict:
         data = super().validate(attrs)
-        jti = UntypedToken(attrs["token"]).get(jwt_settings.JTI_CLAIM)
+        token = UntypedToken(attrs["token"])
+        jti = token.get(jwt_settings.JTI_CLAIM)
         if jti and BlacklistedToken.objects.filter(token__jti=jti).exists():
             raise TokenError("Token is blacklisted")
+        try:
+            JWTAuthentication().get_user(token)
+        except AuthenticationFailed as exc:  # simplejwt's InvalidToken is a subclass
+            detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
+            raise TokenError(str(detail)) from None
         return data

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from users import services
+from users.models import User
 from users.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +220,53 @@ def test_token_verify_rejects_a_logged_out_refresh_token_with_401(client_for, us
     response = client_for().post(VERIFY_URL, {"token": refresh}, format="json")
 
     assert response.status_code == 401, f"a blacklisted token is not valid: expected 401, got {response.status_code}"
+
+
+def assert_refused_like_an_invalid_token(response):
+    assert response.status_code == 401, f"expected 401, got {response.status_code}: {response.content!r}"
+    assert response.data["code"] == "token_not_valid", f"simplejwt's invalid-token shape, got {response.data!r}"
+    assert response.data["detail"], f"expected a detail, got {response.data!r}"
+
+
+def test_token_verify_refuses_an_access_token_issued_before_a_password_change(client_for, user):
+    """The API refuses such a token (users/authentication.py); verify must not call it valid."""
+    old_access = AccessToken.for_user(user)
+    old_access["iat"] = int(time.time()) - 60
+    anonymous = client_for()
+    assert anonymous.post(VERIFY_URL, {"token": str(old_access)}, format="json").status_code == 200, "precondition"
+
+    services.user_password_set(user=user, password="a-brand-new-passphrase-42")
+    response = anonymous.post(VERIFY_URL, {"token": str(old_access)}, format="json")
+
+    assert_refused_like_an_invalid_token(response)
+    assert anonymous.get(ME_URL, HTTP_AUTHORIZATION=f"Bearer {old_access}").status_code == 401, "same rule as the API"
+
+
+def test_token_verify_refuses_tokens_of_a_deactivated_user(client_for, user):
+    access, refresh = str(AccessToken.for_user(user)), refresh_for(user)
+    anonymous = client_for()
+    assert anonymous.post(VERIFY_URL, {"token": access}, format="json").status_code == 200, "precondition"
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    assert_refused_like_an_invalid_token(anonymous.post(VERIFY_URL, {"token": access}, format="json"))
+    assert_refused_like_an_invalid_token(anonymous.post(VERIFY_URL, {"token": refresh}, format="json"))
+
+
+def test_token_verify_refuses_a_token_of_a_deleted_user(client_for, user):
+    access = str(AccessToken.for_user(user))
+    user.delete()
+
+    assert_refused_like_an_invalid_token(client_for().post(VERIFY_URL, {"token": access}, format="json"))
+
+
+def test_token_verify_accepts_an_access_token_issued_after_a_password_change(client_for, user):
+    services.user_password_set(user=user, password="a-brand-new-passphrase-42")
+    new_access = AccessToken.for_user(user)  # same second or later: valid (users/authentication.py)
+
+    response = client_for().post(VERIFY_URL, {"token": str(new_access)}, format="json")
+
+    assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.content!r}"
 
 
 # --- logout --------------------------------------------------------------------------------

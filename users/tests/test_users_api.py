@@ -470,6 +470,59 @@ def test_me_avatar_upload_larger_than_the_limit_is_400(client_for, user, setting
     assert not User.objects.get(pk=user.pk).avatar
 
 
+def bomb_upload(width: int, height: int):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.tests.factories import png_of_size
+
+    return SimpleUploadedFile("avatar.png", png_of_size(width, height), content_type="image/png")
+
+
+def test_me_avatar_decompression_bomb_is_400_naming_the_pixel_limit(client_for, user):
+    """A 12,000 x 12,000 PNG is a few kilobytes on the wire and 144 megapixels once decoded."""
+    upload = bomb_upload(12_000, 12_000)
+    assert upload.size < 50_000
+
+    response = client_for(user).patch(ME_URL, {"avatar": upload}, format="multipart")
+
+    assert response.status_code == 400, f"expected 400, got {response.status_code}: {response.data!r}"
+    message = " ".join(response.data["avatar"])
+    assert "4096" in message and "pixels" in message, f"the message must name the limit, got {message!r}"
+    assert not User.objects.get(pk=user.pk).avatar, "no avatar may be stored"
+
+
+def test_me_avatar_pixel_limit_follows_the_setting(client_for, user, settings):
+    settings.MAX_AVATAR_PIXELS_SIDE = 64
+    client = client_for(user)
+
+    too_wide = client.patch(ME_URL, {"avatar": bomb_upload(65, 10)}, format="multipart")
+    too_tall = client.patch(ME_URL, {"avatar": bomb_upload(10, 65)}, format="multipart")
+    at_the_limit = client.patch(ME_URL, {"avatar": bomb_upload(64, 64)}, format="multipart")
+
+    assert too_wide.status_code == 400 and "64" in " ".join(too_wide.data["avatar"]), too_wide.data
+    assert too_tall.status_code == 400, too_tall.data
+    assert at_the_limit.status_code == 200, f"an image at the limit is fine, got {at_the_limit.data!r}"
+    assert User.objects.get(pk=user.pk).avatar
+
+
+def test_me_avatar_of_the_default_maximum_size_is_accepted(client_for, user, settings):
+    assert settings.MAX_AVATAR_PIXELS_SIDE == 4096
+
+    response = client_for(user).patch(ME_URL, {"avatar": bomb_upload(4096, 4096)}, format="multipart")
+
+    assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.data!r}"
+
+
+def test_me_avatar_beyond_pillows_own_bomb_limit_is_400_not_500(client_for, user, settings):
+    """Past twice Pillow's MAX_IMAGE_PIXELS, Pillow raises DecompressionBombError on open."""
+    settings.MAX_AVATAR_PIXELS_SIDE = 20_000
+
+    response = client_for(user).patch(ME_URL, {"avatar": bomb_upload(19_000, 19_000)}, format="multipart")
+
+    assert response.status_code == 400, f"expected 400, got {response.status_code}: {response.data!r}"
+    assert "pixels" in " ".join(response.data["avatar"]), response.data
+
+
 # --- password change --------------------------------------------------------------------------
 
 
@@ -712,6 +765,7 @@ def test_users_list_pagination_links_are_absolute_and_use_the_forwarded_scheme_a
     client_for, admin_user, make_user, settings
 ):
     settings.ALLOWED_HOSTS = ["testserver", "api.11tutors.test"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # a proxy is configured
     for _ in range(4):
         make_user()
     client = client_for(admin_user)
