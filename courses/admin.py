@@ -4,7 +4,7 @@ from django.db.models import Count
 from core.slugs import save_with_unique_slug
 from courses import cache as catalog_cache
 from courses import services
-from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, VideoUpload
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation, VideoUpload
 
 
 class SlugOnCreateMixin:
@@ -152,9 +152,33 @@ class EnrollmentAdmin(admin.ModelAdmin):
     readonly_fields = ["enrolled_at", "updated_at"]
 
 
+@admin.register(TutorInvitation)
+class TutorInvitationAdmin(admin.ModelAdmin):
+    """Invitations to co-teach a course. Read-only (written by the API: a course PATCH invites,
+    the invitee answers); admins may withdraw pending ones."""
+
+    list_display = ["course", "invitee", "invited_by", "status", "created_at", "responded_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["course__title", "invitee__email", "invited_by__email"]
+    list_select_related = ["course", "invitee", "invited_by"]
+    readonly_fields = [field.name for field in TutorInvitation._meta.fields]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Withdraw the selected pending invitations", permissions=["view"])
+    def cancel(self, request, queryset):
+        cancelled = services.tutor_invitations_cancel(invitations=queryset)
+        self.message_user(request, f"{cancelled} invitation(s) withdrawn.", messages.SUCCESS)
+
+
 @admin.register(VideoUpload)
 class VideoUploadAdmin(admin.ModelAdmin):
-    """Who requested which video (the record behind "only the course's tutors may attach it").
+    """Who requested which video (the record behind "only its uploader may attach it").
     Read-only: rows are written by the upload-credentials endpoint and the local upload."""
 
     list_display = ["video_id", "title", "uploader", "provider", "size", "created_at", "uploaded_at"]

@@ -158,6 +158,45 @@ class Comment(TimeStampedModel):
         return self.text[:50]
 
 
+class TutorInvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TutorInvitation(models.Model):
+    """A course manager asked ``invitee`` to co-teach ``course``: they join its tutors only when
+    they accept. At most one pending invitation per course and invitee; answered ones are kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="tutor_invitations")
+    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutor_invitations")
+    # Kept when the inviter's account goes: the invitation still stands.
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=TutorInvitationStatus.choices, default=TutorInvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "invitee"],
+                condition=models.Q(status="pending"),
+                name="tutorinvitation_one_pending_per_course_invitee",
+            ),
+        ]
+        indexes = [models.Index(fields=["invitee", "-created_at"], name="tutorinvitation_invitee_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.invitee_id} → {self.course_id} ({self.status})"
+
+
 class EnrollmentSource(models.TextChoices):
     FREE = "free", "Free course"
     PAYMENT = "payment", "Payment"
@@ -192,7 +231,7 @@ class VideoProvider(models.TextChoices):
 class VideoUpload(models.Model):
     """A video someone obtained upload credentials for: who may attach it to lessons.
 
-    Only the course's tutors may attach a video one of them uploaded (admins: any). With the
+    Only its uploader may attach it to lessons (admins: any), co-tutors not. With the
     ``local`` provider the row also says where the uploaded file lives once it arrived.
     """
 

@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 from users.models import User
 
 # --- Access predicates ------------------------------------------------------------------
@@ -243,6 +243,28 @@ def enrollment_list(*, user) -> QuerySet[Enrollment]:
         )
     )
     return with_progress(queryset).prefetch_related(Prefetch("course", queryset=courses))
+
+
+def tutor_invitation_list(*, user) -> QuerySet[TutorInvitation]:
+    """Invitations to co-teach addressed to ``user`` (admins too: only their own), newest first."""
+    return (
+        TutorInvitation.objects.filter(invitee_id=user.pk)
+        .select_related("course", "invited_by")
+        .only(
+            "id",
+            "status",
+            "created_at",
+            "responded_at",
+            "invitee_id",
+            "course__id",
+            "course__slug",
+            "course__title",
+            "invited_by__id",
+            "invited_by__first_name",
+            "invited_by__last_name",
+        )
+        .order_by("-created_at", "id")
+    )
 
 
 def progress_percent(completed: int, total: int) -> int:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.exceptions import Conflict, PaymentRequired, ServiceError
 from core.services import model_update
@@ -21,9 +22,12 @@ from courses.models import (
     Enrollment,
     EnrollmentSource,
     Lesson,
+    TutorInvitation,
+    TutorInvitationStatus,
     VideoStatus,
 )
 from courses.video import services as video_services
+from users.emails import frontend_url, send_templated_email
 from users.models import User
 
 # --- Search index ---------------------------------------------------------------------------
@@ -78,8 +82,8 @@ def category_delete(*, category: Category) -> None:
 
 # --- Courses ----------------------------------------------------------------------------------
 
-COURSE_FIELDS = ("title", "description", "category", "price", "currency", "is_published", "thumbnail", "tutors")
-SEARCHED_FIELDS = {"title", "description", "category", "tutors"}
+COURSE_FIELDS = ("title", "description", "category", "price", "currency", "is_published", "thumbnail")
+SEARCHED_FIELDS = {"title", "description", "category"}
 
 
 @transaction.atomic
@@ -95,7 +99,7 @@ def course_create(
     thumbnail=None,
     tutors: list[User] | None = None,
 ) -> Course:
-    """Create a course; the creator becomes one of its tutors."""
+    """Create a course; the creator becomes one of its tutors, the other ``tutors`` are invited."""
     course = Course(
         title=title,
         description=description,
@@ -107,20 +111,130 @@ def course_create(
     if thumbnail:
         course.thumbnail = thumbnail
     save_with_unique_slug(course, title)
-    course.tutors.set({creator, *(tutors or [])})
+    course.tutors.add(creator)
+    for invitee in {user.pk: user for user in tutors or [] if user.pk != creator.pk}.values():
+        tutor_invitation_create(course=course, invitee=invitee, by=creator)
     course_search_refresh(courses=Course.objects.filter(pk=course.pk))
     return course
 
 
 @transaction.atomic
-def course_update(*, course: Course, data: dict[str, Any]) -> tuple[Course, bool]:
-    """Change only what differs; an empty PATCH writes nothing."""
-    if "tutors" in data and not data["tutors"]:
-        raise ServiceError("A course needs at least one tutor.", field="tutors")
+def course_update(*, course: Course, data: dict[str, Any], by: User | None = None) -> tuple[Course, bool]:
+    """Change only what differs; an empty PATCH writes nothing. ``tutors`` is the wanted list:
+    see ``course_tutors_update`` (``by``, the acting user, sends the invitations)."""
     course, updated = model_update(instance=course, fields=COURSE_FIELDS, data=data)
-    if updated and SEARCHED_FIELDS & data.keys():
+    tutors_changed = "tutors" in data and course_tutors_update(course=course, tutors=data["tutors"], by=by)
+    if (updated and SEARCHED_FIELDS & data.keys()) or tutors_changed:
         course_search_refresh(courses=Course.objects.filter(pk=course.pk))
-    return course, updated
+    return course, updated or tutors_changed
+
+
+# --- Co-tutors ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_tutors_update(*, course: Course, tutors: list[User], by: User | None) -> bool:
+    """Make ``tutors`` the course's wanted tutors. Current tutors left out are removed at once;
+    new ones are invited (they join when they accept), except ``by`` adding themselves. The
+    course must keep a tutor who is one already. Returns whether the tutors changed now."""
+    wanted = {user.pk: user for user in tutors}
+    if not wanted:
+        raise ServiceError("A course needs at least one tutor.", field="tutors")
+    if set(course.tutors.values_list("pk", flat=True)) == wanted.keys():
+        return False  # the editor re-sends the form: nothing to write
+    # One change of a course's tutors at a time: two managers removing each other cannot
+    # leave it without a tutor.
+    Course.objects.select_for_update().filter(pk=course.pk).values_list("pk", flat=True).first()
+    current = set(course.tutors.values_list("pk", flat=True))
+    removed = current - wanted.keys()
+    added = [user for pk, user in wanted.items() if pk not in current]
+    joining = [user for user in added if by is not None and user.pk == by.pk]  # no consent to ask
+    invited = [user for user in added if user not in joining]
+    if not (current - removed) and not joining:
+        raise ServiceError(
+            "A course must keep at least one of its current tutors: invited tutors join only once they accept.",
+            field="tutors",
+        )
+    if removed:
+        course.tutors.remove(*removed)
+    if joining:
+        course.tutors.add(*joining)
+    for invitee in invited:
+        tutor_invitation_create(course=course, invitee=invitee, by=by)
+    return bool(removed or joining)
+
+
+def tutor_invitation_create(*, course: Course, invitee: User, by: User | None) -> tuple[TutorInvitation, bool]:
+    """Invite ``invitee`` to co-teach ``course`` and e-mail them; a pending invitation is
+    reused (no second e-mail). Returns ``(invitation, created)``."""
+    pending = {"course": course, "invitee": invitee, "status": TutorInvitationStatus.PENDING}
+    existing = TutorInvitation.objects.filter(**pending).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            invitation = TutorInvitation.objects.create(course=course, invitee=invitee, invited_by=by)
+    except IntegrityError:  # a concurrent request invited them first
+        return TutorInvitation.objects.get(**pending), False
+    inviter = (f"{by.first_name} {by.last_name}".strip() or by.email) if by is not None else "11Tutors"
+    send_templated_email(
+        to=invitee.email,
+        subject=f"{inviter} invites you to teach “{course.title}” on 11Tutors",
+        template="tutor_invitation",
+        context={
+            "name": invitee.first_name or invitee.email,
+            "inviter": inviter,
+            "course_title": course.title,
+            "link": frontend_url("/tutor-invitations", invitation=str(invitation.pk)),
+        },
+    )
+    return invitation, True
+
+
+def _not_pending(invitation: TutorInvitation) -> Conflict:
+    if invitation.status == TutorInvitationStatus.CANCELLED:
+        return Conflict("This invitation was withdrawn: ask the course's tutors to invite you again.")
+    return Conflict(f"This invitation was already answered ({invitation.status}).")
+
+
+def _tutor_invitation_answer(*, invitation: TutorInvitation, status: str) -> None:
+    """Move a pending invitation to ``status`` exactly once: of concurrent answers, one wins
+    (a conditional UPDATE), the others get a 409."""
+    answered = TutorInvitation.objects.filter(pk=invitation.pk, status=TutorInvitationStatus.PENDING).update(
+        status=status, responded_at=timezone.now()
+    )
+    if not answered:
+        invitation.refresh_from_db(fields=["status", "responded_at"])
+        raise _not_pending(invitation)
+    invitation.refresh_from_db(fields=["status", "responded_at"])
+
+
+@transaction.atomic
+def tutor_invitation_accept(*, invitation: TutorInvitation, user: User) -> TutorInvitation:
+    """The invitee joins the course's tutors (once, however many concurrent accepts)."""
+    if invitation.status != TutorInvitationStatus.PENDING:
+        raise _not_pending(invitation)
+    if not (user.is_tutor or user.is_admin):
+        raise ServiceError("Only tutors and admins can teach a course: your account is no longer a tutor account.")
+    _tutor_invitation_answer(invitation=invitation, status=TutorInvitationStatus.ACCEPTED)
+    invitation.course.tutors.add(user)  # a no-op if they teach it already; invalidates the catalog cache
+    course_search_refresh(courses=Course.objects.filter(pk=invitation.course_id))
+    return invitation
+
+
+@transaction.atomic
+def tutor_invitation_decline(*, invitation: TutorInvitation) -> TutorInvitation:
+    if invitation.status != TutorInvitationStatus.PENDING:
+        raise _not_pending(invitation)
+    _tutor_invitation_answer(invitation=invitation, status=TutorInvitationStatus.DECLINED)
+    return invitation
+
+
+def tutor_invitations_cancel(*, invitations: QuerySet[TutorInvitation]) -> int:
+    """Withdraw pending invitations (the admin's action); answered ones stay as they are."""
+    return invitations.filter(status=TutorInvitationStatus.PENDING).update(
+        status=TutorInvitationStatus.CANCELLED, responded_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -157,7 +271,7 @@ def lesson_create(*, part: CoursePart, title: str, by: User | None = None, **fie
     """``by`` (the acting user) matters for videos: only admins may attach another tutor's."""
     lesson = Lesson(part=part, title=title, **{k: v for k, v in fields.items() if k in LESSON_FIELDS})
     if lesson.video_service_id:
-        video_services.video_check_attachable(course=part.course, video_id=lesson.video_service_id, by=by)
+        video_services.video_check_attachable(video_id=lesson.video_service_id, by=by)
         lesson.video_status = VideoStatus.PENDING
     save_with_unique_slug(lesson, title)
     if lesson.video_service_id:
@@ -174,7 +288,7 @@ def lesson_update(*, lesson: Lesson, data: dict[str, Any], by: User | None = Non
     video_changed = "video_service_id" in data and video_id != lesson.video_service_id
     if video_changed:
         if video_id:
-            video_services.video_check_attachable(course=lesson.part.course, video_id=video_id, by=by)
+            video_services.video_check_attachable(video_id=video_id, by=by)
         data = {**data, "video_status": VideoStatus.PENDING if video_id else VideoStatus.NONE}
     lesson, updated = model_update(instance=lesson, fields=(*LESSON_FIELDS, "video_status"), data=data)
     if video_changed and video_id:

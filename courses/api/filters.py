@@ -8,7 +8,16 @@ from django.db.models import Q
 from django_filters import rest_framework as filters
 
 from courses import selectors
-from courses.models import MAX_PRICE, Comment, Course, CoursePart, Enrollment, Lesson
+from courses.models import (
+    MAX_PRICE,
+    Comment,
+    Course,
+    CoursePart,
+    Enrollment,
+    Lesson,
+    TutorInvitation,
+    TutorInvitationStatus,
+)
 
 
 class CourseFilter(filters.FilterSet):
@@ -78,3 +87,11 @@ class EnrollmentFilter(filters.FilterSet):
     class Meta:
         model = Enrollment
         fields = ["student", "course"]
+
+
+class TutorInvitationFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=TutorInvitationStatus.choices)
+
+    class Meta:
+        model = TutorInvitation
+        fields = ["status"]

@@ -24,6 +24,7 @@ from courses.models import (
     Currency,
     Enrollment,
     Lesson,
+    TutorInvitation,
 )
 from courses.placeholders import PLACEHOLDER_THUMBNAIL
 from courses.selectors import progress_percent
@@ -253,7 +254,16 @@ class CourseWriteSerializer(serializers.Serializer):
         allow_null=True,
         validators=[validate_image_upload],
     )
-    tutors = SafePrimaryKeyRelatedField(many=True, required=False, queryset=User.objects.filter(is_active=True))
+    tutors = SafePrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=User.objects.filter(is_active=True),
+        help_text=(
+            "The wanted tutors (user ids of tutors or admins). Current tutors left out are removed at once; "
+            "new ones are sent an invitation and join only when they accept it "
+            "(`/api/courses/tutor-invitations/`). The course keeps at least one current tutor."
+        ),
+    )
 
     def validate_title(self, value: str) -> str:
         value = value.strip()
@@ -262,10 +272,14 @@ class CourseWriteSerializer(serializers.Serializer):
         return value
 
     def validate_tutors(self, users: list[User]) -> list[User]:
-        not_tutors = [u.pk for u in users if not (u.role in (Role.TUTOR, Role.ADMIN) or u.is_admin)]
+        """Only tutors and admins can teach. Adding someone invites them (the service); an
+        empty list is refused there too, with the same message."""
+        if not users and self.partial:
+            raise serializers.ValidationError("A course needs at least one tutor.")
+        not_tutors = [str(u.pk) for u in users if not (u.role in (Role.TUTOR, Role.ADMIN) or u.is_admin)]
         if not_tutors:
             raise serializers.ValidationError(f"Only tutors and admins can teach a course: {', '.join(not_tutors)}.")
-        return users
+        return list({u.pk: u for u in users}.values())
 
 
 # --- Parts and lessons ---------------------------------------------------------------------------------
@@ -287,7 +301,17 @@ class LessonWriteSerializer(serializers.ModelSerializer):
     part = SafePrimaryKeyRelatedField(queryset=CoursePart.objects.select_related("course"))
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
-    video_service_id = serializers.CharField(max_length=100, allow_null=True, allow_blank=True, required=False)
+    video_service_id = serializers.CharField(
+        max_length=100,
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        help_text=(
+            "A `videoId` from upload-credentials. Only the tutor who asked for that video's upload "
+            "credentials (or an admin) may attach it, co-tutors not (400); a lesson keeps its video "
+            "when the course's tutors change, and re-sending the unchanged id is not checked again."
+        ),
+    )
     order = serializers.IntegerField(min_value=0, max_value=MAX_ORDER, required=False, default=0)
     duration = DurationField(required=False, default=timedelta(0))
     is_free_preview = serializers.BooleanField(required=False, default=False)
@@ -348,6 +372,27 @@ class LessonPlayerSerializer(serializers.ModelSerializer):
             "locked",
             "video_error",
         ]
+        read_only_fields = fields
+
+
+# --- Co-tutor invitations ----------------------------------------------------------------------------------
+
+
+class InviterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "first_name", "last_name"]
+
+
+class TutorInvitationSerializer(serializers.ModelSerializer):
+    course = CourseRefSerializer(read_only=True)
+    invited_by = InviterSerializer(
+        read_only=True, allow_null=True, help_text="null when the inviter's account is gone."
+    )
+
+    class Meta:
+        model = TutorInvitation
+        fields = ["id", "course", "invited_by", "status", "created_at", "responded_at"]
         read_only_fields = fields
 
 

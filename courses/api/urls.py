@@ -10,6 +10,7 @@ router.register("course-parts", views.PartViewSet, basename="course-part")
 router.register("lessons", views.LessonViewSet, basename="lesson")
 router.register("comments", views.CommentViewSet, basename="comment")
 router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
+router.register("tutor-invitations", views.TutorInvitationViewSet, basename="tutor-invitation")
 
 urlpatterns = [
     *router.urls,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -14,8 +16,15 @@ from rest_framework.response import Response
 from courses import cache as catalog_cache
 from courses import selectors, services
 from courses.api import serializers as s
-from courses.api.filters import CommentFilter, CourseFilter, EnrollmentFilter, LessonFilter, PartFilter
-from courses.models import Category, Comment, Course, Lesson
+from courses.api.filters import (
+    CommentFilter,
+    CourseFilter,
+    EnrollmentFilter,
+    LessonFilter,
+    PartFilter,
+    TutorInvitationFilter,
+)
+from courses.models import Category, Comment, Course, Lesson, TutorInvitation
 from courses.video import get_provider
 from courses.video import services as video_services
 from learning import services as learning_services
@@ -101,8 +110,21 @@ class CategoryViewSet(viewsets.ModelViewSet):
     list=extend_schema(
         parameters=[OpenApiParameter("mine", bool, description="Tutors: your own courses, drafts included.")]
     ),
-    create=extend_schema(request=s.CourseWriteSerializer, responses={201: s.CourseDetailSerializer}),
-    partial_update=extend_schema(request=s.CourseWriteSerializer, responses={200: s.CourseDetailSerializer}),
+    create=extend_schema(
+        request=s.CourseWriteSerializer,
+        responses={201: s.CourseDetailSerializer},
+        description="The creator becomes a tutor at once; other `tutors` are invited (they join when they accept).",
+    ),
+    partial_update=extend_schema(
+        request=s.CourseWriteSerializer,
+        responses={200: s.CourseDetailSerializer},
+        description=(
+            "Change any subset of the fields. `tutors` is the wanted list: current tutors left out are "
+            "removed at once, new ones are invited by e-mail and appear in `tutors` only once they accept "
+            "(`POST /api/courses/tutor-invitations/{id}/accept/`). The course keeps at least one current "
+            "tutor (400 on `tutors` otherwise)."
+        ),
+    ),
 )
 @extend_schema(tags=["catalog"])
 class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
@@ -179,7 +201,7 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         course = self._managed_course()
         serializer = s.CourseWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        course, _ = services.course_update(course=course, data=serializer.validated_data)
+        course, _ = services.course_update(course=course, data=serializer.validated_data, by=request.user)
         return self._detail_response(course)
 
     def update(self, request, *args, **kwargs):
@@ -379,6 +401,63 @@ class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         if not selectors.user_may_watch(self.request.user, comment.lesson):
             raise Http404
         return comment
+
+
+# --- Co-tutor invitations -------------------------------------------------------------------------------
+
+ALREADY_ANSWERED = "The invitation was already answered (or withdrawn)."
+NOT_YOURS = "No such invitation addressed to you (someone else's invitations do not exist for you)."
+
+
+@extend_schema_view(
+    accept=extend_schema(
+        request=None,
+        responses={200: s.TutorInvitationSerializer},
+        description="Join the course's tutors. Concurrent accepts have one effect (the others get 409).",
+    ),
+    decline=extend_schema(
+        request=None, responses={200: s.TutorInvitationSerializer}, description="Refuse to co-teach the course."
+    ),
+)
+@extend_schema(tags=["catalog"])
+class TutorInvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Invitations to co-teach a course addressed to you (`?status=pending` for the open ones),
+    newest first. A course manager creates them by adding you to the course's `tutors`."""
+
+    serializer_class = s.TutorInvitationSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = TutorInvitationFilter
+    schema_errors = {
+        "accept": {400: "Your account is no longer a tutor or admin account.", 404: NOT_YOURS, 409: ALREADY_ANSWERED},
+        "decline": {404: NOT_YOURS, 409: ALREADY_ANSWERED},
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return TutorInvitation.objects.none()
+        return selectors.tutor_invitation_list(user=self.request.user)
+
+    def get_object(self) -> TutorInvitation:
+        # Someone else's invitation, or a malformed id: 404 (not filtered by the query string).
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except (TutorInvitation.DoesNotExist, ValueError, DjangoValidationError):
+            raise Http404 from None
+
+    def _answered(self, invitation: TutorInvitation) -> Response:
+        invitation = self.get_queryset().get(pk=invitation.pk)
+        return Response(s.TutorInvitationSerializer(invitation, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        invitation = services.tutor_invitation_accept(invitation=self.get_object(), user=request.user)
+        return self._answered(invitation)
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        invitation = services.tutor_invitation_decline(invitation=self.get_object())
+        return self._answered(invitation)
 
 
 # --- Enrolments ------------------------------------------------------------------------------------------

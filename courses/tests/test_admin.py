@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import University
-from courses.models import Category, Course, CoursePart, Lesson
+from courses.models import Category, Course, CoursePart, Lesson, TutorInvitation
 from courses.tests.factories import (
     CategoryFactory,
     CommentFactory,
@@ -35,6 +35,7 @@ CHANGELISTS = [
     ("courses", "lesson"),
     ("courses", "comment"),
     ("courses", "enrollment"),
+    ("courses", "tutorinvitation"),
 ]
 
 
@@ -53,6 +54,7 @@ def data(make_user):
     comment = CommentFactory(lesson=lesson, user=student, text="A test comment")
     CommentFactory(lesson=lesson, user=tutor, parent=comment, text="A test reply")
     EnrollmentFactory(student=student, course=course)
+    TutorInvitation.objects.create(course=course, invitee=make_user(Role.TUTOR), invited_by=tutor)
     return {
         "tutor": tutor,
         "student": student,

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from courses.models import Course, CoursePart, Lesson
+from courses.models import Course, CoursePart, Lesson, TutorInvitation, TutorInvitationStatus
 from courses.tests.contract import COURSE_LIST_KEYS as LIST_KEYS
 from courses.tests.contract import ok
 from courses.tests.factories import CategoryFactory, CourseFactory, LessonFactory, PartFactory
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 COURSES = "/api/courses/courses/"
 PARTS = "/api/courses/course-parts/"
 LESSONS = "/api/courses/lessons/"
+INVITATIONS = "/api/courses/tutor-invitations/"
 
 TUTOR_KEYS = {"id", "first_name", "last_name", "avatar"}
 PART_BRIEF_KEYS = {"id", "title", "slug", "order"}
@@ -220,17 +221,28 @@ def test_a_lesson_cannot_move_to_a_part_of_another_course(client_for, tutor, sam
     assert lesson.part_id == source, "the lesson must stay where it was"
 
 
+def accept_invitation(client_for, invitee, course) -> dict:
+    """The invitee accepts their pending invitation to ``course`` (co-tutors join only then)."""
+    invitation = TutorInvitation.objects.get(course=course, invitee=invitee, status=TutorInvitationStatus.PENDING)
+    return ok(client_for(invitee).post(f"{INVITATIONS}{invitation.pk}/accept/"), 200)
+
+
 def test_course_tutors_can_be_set_to_other_tutors_and_admins(client_for, tutor, make_user, admin_user):
     other = make_user(Role.TUTOR)
     course = CourseFactory(tutors=[tutor])
 
     data = ok(client_for(tutor).patch(f"{COURSES}{course.slug}/", {"tutors": [other.pk, tutor.pk]}, format="json"), 200)
-    assert {t["id"] for t in data["tutors"]} == {other.pk, tutor.pk}, f"got {data['tutors']!r}"
+    assert {t["id"] for t in data["tutors"]} == {tutor.pk}, f"invited, not added yet: got {data['tutors']!r}"
+    accept_invitation(client_for, other, course)
     assert set(course.tutors.values_list("pk", flat=True)) == {other.pk, tutor.pk}
+    data = ok(client_for(tutor).get(f"{COURSES}{course.slug}/"), 200)
+    assert {t["id"] for t in data["tutors"]} == {other.pk, tutor.pk}, f"got {data['tutors']!r}"
 
     data = ok(
         client_for(other).patch(f"{COURSES}{course.slug}/", {"tutors": [other.pk, admin_user.pk]}, format="json"), 200
     )
+    assert set(course.tutors.values_list("pk", flat=True)) == {other.pk}, "removing is immediate, adding invites"
+    accept_invitation(client_for, admin_user, course)
     assert set(course.tutors.values_list("pk", flat=True)) == {other.pk, admin_user.pk}, "admins may teach a course"
 
 

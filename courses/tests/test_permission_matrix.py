@@ -9,7 +9,8 @@ Conventions under test:
 - drafts (and everything inside them) -> 404 for everyone but their tutors and admins,
   and never listed for anyone else;
 - a course, part or lesson named in a request body that the caller cannot see -> 400
-  ("Invalid id"), as DRF answers for any unknown related id.
+  ("Invalid id"), as DRF answers for any unknown related id;
+- someone else's co-tutor invitation -> 404 (it does not exist for them), admins included.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
-from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 from courses.tests.factories import (
     CategoryFactory,
     CommentFactory,
@@ -92,6 +93,10 @@ def _build_world() -> tuple[dict, dict]:
     objects["enrollment"] = EnrollmentFactory(student=users["enrolled"], course=course)
     objects["free_comment"] = CommentFactory(lesson=free_lesson, user=users["enrolled"], text="On the preview")
     objects["paid_comment"] = CommentFactory(lesson=paid_lesson, user=users["enrolled"], text="On the paid lesson")
+    # The owner invited the other tutor to co-teach the published course (pending).
+    objects["invitation"] = TutorInvitation.objects.create(
+        course=course, invitee=users["other_tutor"], invited_by=owner
+    )
     return users, objects
 
 
@@ -301,6 +306,32 @@ def check_enrolled(attr: str) -> Callable:
     return check
 
 
+def check_invitation_list(w, role, response):
+    if response.status_code != 200:
+        return
+    expected = _s(w.invitation) if role == "other_tutor" else set()
+    assert _ids(response) == expected, f"invitations listed to {role}: expected {expected}, got {_ids(response)}"
+
+
+def check_invitation_answered(status: str) -> Callable:
+    def check(w, role, response):
+        w.invitation.refresh_from_db()
+        joined = w.course.tutors.filter(pk=w.users["other_tutor"].pk).exists()
+        answered = response.status_code == 200
+        assert (w.invitation.status == status) == answered, (
+            f"after {response.status_code} as {role}: invitation status {w.invitation.status!r}"
+        )
+        assert joined == (answered and status == "accepted"), f"the invitee joined={joined} after {role}'s call"
+
+    return check
+
+
+def check_invitee_not_added(w, role, response):
+    tutors = set(w.course.tutors.values_list("pk", flat=True))
+    assert tutors == {w.users["owner"].pk}, f"a PATCH invites, never adds: tutors {tutors} after {role}'s call"
+    assert TutorInvitation.objects.filter(course=w.course, invitee=w.users["other_tutor"]).count() == 1
+
+
 # --- The cases --------------------------------------------------------------------------------------
 
 
@@ -386,6 +417,33 @@ CASES = [
         MANAGERS_DRAFT[200],
         lambda w, c: c.patch(url("courses", w.draft.slug), {"title": "New title"}),
         changed_iff_ok("draft", "title", "New title"),
+    ),
+    Case(
+        "course-patch-tutors-invites-instead-of-adding",
+        MANAGERS[200],
+        lambda w, c: c.patch(
+            url("courses", w.course.slug), {"tutors": [w.users["owner"].pk, w.users["other_tutor"].pk]}, format="json"
+        ),
+        check_invitee_not_added,
+    ),
+    # Co-tutor invitations: only the invitee sees and answers theirs; everyone else gets a 404.
+    Case(
+        "tutor-invitations-list-own-only",
+        statuses(200, anonymous=401),
+        lambda w, c: c.get(url("tutor-invitations")),
+        check_invitation_list,
+    ),
+    Case(
+        "tutor-invitation-accept-invitee-only",
+        statuses(404, anonymous=401, other_tutor=200),
+        lambda w, c: c.post(f"{url('tutor-invitations', str(w.invitation.pk))}accept/"),
+        check_invitation_answered("accepted"),
+    ),
+    Case(
+        "tutor-invitation-decline-invitee-only",
+        statuses(404, anonymous=401, other_tutor=200),
+        lambda w, c: c.post(f"{url('tutor-invitations', str(w.invitation.pk))}decline/"),
+        check_invitation_answered("declined"),
     ),
     Case(
         "course-delete-with-enrolments-tutor-409-admin-204",

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from courses.models import Course
+from courses.models import Course, TutorInvitation
 from courses.tests.factories import CategoryFactory, CourseFactory, EnrollmentFactory
 from users.models import Role
 
@@ -194,7 +194,12 @@ def test_editing_a_course_updates_search(catalog, client_for):
     assert found(anonymous, "search=astronomy") == set(), "the old category is gone"
     assert "Stargazing nights" in found(anonymous, "search=cooking")
 
-    response = client.patch(f"{COURSES}{course.slug}/", {"tutors": [maria.pk, catalog["quentin"].pk]}, format="json")
+    quentin = catalog["quentin"]
+    response = client.patch(f"{COURSES}{course.slug}/", {"tutors": [maria.pk, quentin.pk]}, format="json")
+    assert response.status_code == 200, response.data
+    assert "Stargazing nights" not in found(anonymous, "search=Zyxwright"), "an invited tutor does not teach yet"
+    invitation = TutorInvitation.objects.get(course=course, invitee=quentin)
+    response = client_for(quentin).post(f"/api/courses/tutor-invitations/{invitation.pk}/accept/")
     assert response.status_code == 200, response.data
     assert "Stargazing nights" in found(anonymous, "search=Zyxwright"), "a new co-tutor's name is searchable"
 

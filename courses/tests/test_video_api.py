@@ -5,7 +5,7 @@
   the fake service's OTP anywhere in a response, and causes no call to the service at all.
 - Provider failures on the player: 200 with the outline and a ``video_error``, never a 500.
 - Upload credentials: who may ask, throttling, what is recorded.
-- Attaching videos to lessons (only the course's tutors' own uploads; admins any) and the
+- Attaching videos to lessons (only by their uploader, co-tutors not; admins any) and the
   background sync that fills ``video_status`` and ``duration``.
 """
 
@@ -363,12 +363,16 @@ def test_the_sync_keeps_a_duration_the_tutor_set(course, vdo, client_for, django
     assert (course.lesson.video_status, course.lesson.duration) == (VideoStatus.READY, timedelta(minutes=3))
 
 
-def test_a_co_tutors_video_may_be_attached(course, vdo, client_for, django_capture_on_commit_callbacks):
+def test_a_co_tutors_video_is_attached_by_the_co_tutor_not_by_the_others(
+    course, vdo, client_for, django_capture_on_commit_callbacks
+):
     upload("covideo", course.co_tutor)
     vdo.serve_video("covideo", status="Queued", length=0)
 
-    response = patch_video(client_for(course.owner), course.lesson, "covideo", django_capture_on_commit_callbacks)
+    refused = patch_video(client_for(course.owner), course.lesson, "covideo", django_capture_on_commit_callbacks)
+    response = patch_video(client_for(course.co_tutor), course.lesson, "covideo", django_capture_on_commit_callbacks)
 
+    assert refused.status_code == 400 and set(refused.json()) == {"video_service_id"}, refused.content[:300]
     assert response.status_code == 200
     course.lesson.refresh_from_db()
     assert (course.lesson.video_status, course.lesson.duration) == (VideoStatus.PROCESSING, timedelta(0))

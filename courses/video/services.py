@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.exceptions import ServiceError
 from core.tasks import enqueue_on_commit
 from courses import cache as catalog_cache
-from courses.models import MAX_LESSON_DURATION, Course, Lesson, VideoStatus, VideoUpload
+from courses.models import MAX_LESSON_DURATION, Lesson, VideoStatus, VideoUpload
 from courses.video import VideoProvider, VideoProviderError, get_provider, local
 from courses.video import selectors as video_selectors
 from courses.video.selectors import video_upload_get
@@ -89,9 +89,11 @@ def local_stream_authorize(*, token: str, caller) -> VideoUpload:
 # --- Lessons ----------------------------------------------------------------------------------------
 
 
-def video_check_attachable(*, course: Course, video_id: str, by: User | None) -> None:
-    """A lesson may use a recorded video uploaded by one of its course's tutors; admins may
-    attach any recorded video. Anything else is a 400 on ``video_service_id``."""
+def video_check_attachable(*, video_id: str, by: User | None) -> None:
+    """Only the tutor who asked for a video's upload credentials (its uploader) may attach it
+    to a lesson; admins may attach any recorded video. Anything else is a 400 on
+    ``video_service_id``. Teaching the course, even as a co-tutor, is not enough: tutors
+    change, and a video stays its uploader's. Callers check only when a lesson's video changes."""
     upload = video_upload_get(video_id=video_id)
     if upload is None:
         raise ServiceError(
@@ -100,9 +102,11 @@ def video_check_attachable(*, course: Course, video_id: str, by: User | None) ->
         )
     if by is not None and by.is_authenticated and by.is_admin:
         return
-    if upload.uploader_id is None or not course.tutors.filter(pk=upload.uploader_id).exists():
+    if by is None or upload.uploader_id is None or upload.uploader_id != by.pk:
         raise ServiceError(
-            "This video was uploaded by someone who does not teach this course.", field="video_service_id"
+            "This video was uploaded by someone else: only the tutor who uploaded it (or an administrator) "
+            "may attach it to a lesson.",
+            field="video_service_id",
         )
 
 

@@ -52,8 +52,8 @@ class AnyAcceptNegotiation(DefaultContentNegotiation):
 class UploadCredentialsView(APIView):
     """Credentials to upload one video straight to the video service (tutors and admins).
 
-    The caller becomes the video's uploader: only the tutors of a course the uploader
-    teaches (and admins) may attach the returned `videoId` to lessons."""
+    The caller becomes the video's uploader: only they (and admins) may attach the returned
+    `videoId` to lessons, whoever else teaches those lessons' courses."""
 
     permission_classes = [IsTutorOrAdmin]
     throttle_classes = [VideoUploadThrottle]
