@@ -2,6 +2,10 @@
 
 Rates accept a period multiplier (``5/15min``) on top of DRF's ``100/min`` form, and
 every rate is configurable through the environment (see .env.example).
+
+Throttles stop attackers, not classrooms: thousands of students may share one campus
+address, so per-IP limits on successes are generous, and the tight limits count
+*failures* (:class:`FailureThrottle`) or attempts on *one* account (:class:`SubjectRateThrottle`).
 """
 
 from __future__ import annotations
@@ -9,9 +13,28 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from eleven_tutors.envcheck import rate_to_seconds
+
+
+class Throttled(exceptions.Throttled):
+    """DRF's 429 (``{"detail": ...}`` and ``Retry-After``), saying in words when to retry."""
+
+    default_detail = "Too many requests."
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
+
+
+class ThrottledDetailMixin:
+    """For views: the 429 says what was refused (``throttled_detail``) and in how many seconds to retry,
+    e.g. "Too many registration attempts. Try again in 3540 seconds."."""
+
+    throttled_detail: str = Throttled.default_detail
+
+    def throttled(self, request, wait):
+        raise Throttled(wait=wait, detail=self.throttled_detail)
 
 
 class ConfigurableRateThrottle(SimpleRateThrottle):
@@ -41,27 +64,45 @@ class UserRateThrottle(ConfigurableRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class FailureThrottle(ConfigurableRateThrottle):
+class KeyedThrottleMixin:
+    """Counts per ``key_on``: the body's ``subject_field`` (case-folded), the client IP, or both.
+
+    Requests without the subject (missing, blank, not a string) are not counted by a
+    subject-keyed throttle: the view answers them with a 400 anyway. The key holds a
+    digest, never the address itself.
+    """
+
+    subject_field = "email"
+    key_on: tuple[str, ...] = ("subject",)  # any of "subject", "ip"
+
+    def get_subject(self, request) -> str | None:
+        """What is counted: a field of the body, stripped and case-folded."""
+        data = request.data if isinstance(request.data, dict) else {}  # malformed JSON raises a 400 here
+        value = data.get(self.subject_field)
+        return value.strip().casefold() if isinstance(value, str) and value.strip() else None
+
+    def get_cache_key(self, request, view) -> str | None:
+        parts = []
+        for part in self.key_on:
+            value = self.get_subject(request) if part == "subject" else self.get_ident(request)
+            if not value:
+                return None
+            parts.append(value)
+        digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class SubjectRateThrottle(KeyedThrottleMixin, ConfigurableRateThrottle):
+    """Counts every attempt on one subject (e.g. one e-mail address), whatever the client IP."""
+
+
+class FailureThrottle(KeyedThrottleMixin, ConfigurableRateThrottle):
     """Counts only failures, recorded by the view with :meth:`record_failure`.
 
     ``allow_request`` refuses once the failures inside the window reach the rate,
     and does not count the attempt itself: successful requests are free.
+    ``key_on`` chooses what the failures are counted against (see :class:`KeyedThrottleMixin`).
     """
-
-    subject_field = "email"
-
-    def get_subject(self, request) -> str | None:
-        """What the failures are counted against: a field of the body, case-folded."""
-        data = request.data if isinstance(request.data, dict) else {}
-        value = data.get(self.subject_field)
-        return value.strip().lower() if isinstance(value, str) and value.strip() else None
-
-    def get_cache_key(self, request, view) -> str | None:
-        subject = self.get_subject(request)
-        if not subject:
-            return None
-        digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": digest}
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:

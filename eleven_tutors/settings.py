@@ -362,13 +362,19 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST framework -------------------------------------------------------------------
 # Rates are "N/period" with an optional period multiplier: 100/min, 5/15min, 20/hour.
-# login_account counts failed logins only (per e-mail address).
+# Per-IP limits on successes are generous (a campus NAT puts a lecture hall behind one address);
+# the tight ones count failures: login_account_ip and login_account count failed logins per
+# (e-mail, client IP) and per e-mail, register_failures failed registrations per IP;
+# register_email counts every registration attempt per e-mail address.
 THROTTLE_RATES = {
     scope: errors.rate(f"THROTTLE_{scope.upper()}", env.str(f"THROTTLE_{scope.upper()}", default=rate))
     for scope, rate in {
         "login_ip": "100/min",
-        "login_account": "5/15min",
-        "register": "20/hour",
+        "login_account_ip": "5/15min",
+        "login_account": "100/hour",
+        "register": "1000/hour",
+        "register_failures": "20/hour",
+        "register_email": "5/hour",
         "password_reset": "10/hour",
         "email_resend": "5/hour",
         "video_upload": "60/hour",

@@ -24,12 +24,22 @@ def frontend_url(path: str, **query: str) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def send_templated_email(*, to: str, subject: str, template: str, context: dict) -> None:
-    """Render ``emails/<template>.txt`` and ``.html`` and send them once the transaction commits."""
+def send_templated_email(*, to: str, subject: str, template: str, context: dict, deliver: bool = True) -> None:
+    """Render ``emails/<template>.txt`` and ``.html`` and send them once the transaction commits.
+
+    ``deliver=False`` does all of that, up to building the message in the task, except handing
+    it to the mail server: for answers whose timing must not tell whether an e-mail went out.
+    """
     context = {"frontend_url": settings.FRONTEND_URL, **context}
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
 
     enqueue_on_commit(
-        "users.tasks.send_email", to=to, subject=subject, text=text, html=html, what=f"the {template!r} e-mail"
+        "users.tasks.send_email",
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        deliver=deliver,
+        what=f"the {template!r} e-mail",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -117,10 +118,18 @@ def refresh_token_blacklist(*, user: User, refresh: RefreshToken) -> None:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Send a reset link if an active account has this address; say nothing either way."""
-    user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
-    if user is None or not user.has_usable_password():
-        return
+    """Send a reset link if an active account with a usable password has this address; say nothing either way.
+
+    Any other address goes through exactly the same work (the lookup, a token, both parts of
+    the e-mail rendered, the hand-over to the task queue) for an unsaved stand-in user; only
+    the delivery is left out. So neither the answer nor its timing tells whether the account
+    exists.
+    """
+    address = User.objects.normalize_email(email)
+    user = User.objects.filter(email=address, is_active=True).first()
+    deliver = user is not None and user.has_usable_password()
+    if not deliver:
+        user = User(email=address, password=make_password(None))  # never saved, never mailed
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     send_templated_email(
@@ -132,6 +141,7 @@ def password_reset_request(*, email: str) -> None:
             "link": frontend_url("/reset-password", uid=uid, token=token),
             "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         },
+        deliver=deliver,
     )
 
 

@@ -15,15 +15,20 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from core.exceptions import ServiceError
+from core.throttling import ThrottledDetailMixin
 from users import selectors, services
 from users.api import serializers as s
 from users.models import Role, User, looks_like_user_id
 from users.permissions import IsAdmin, IsSelfOrAdmin, IsTutorOrAdmin
 from users.throttles import (
     EmailResendThrottle,
+    LoginAccountIPThrottle,
     LoginAccountThrottle,
     LoginIPThrottle,
     PasswordResetThrottle,
+    RegisterEmailThrottle,
+    RegisterFailureThrottle,
     RegisterThrottle,
 )
 
@@ -41,20 +46,29 @@ class PublicEndpoint:
 
 
 @extend_schema(tags=["auth"], responses={200: s.LoginSerializer, 401: DETAIL, 429: DETAIL})
-class LoginView(TokenObtainPairView):
-    """Obtain `{access, refresh}` with `{email, password}`. Throttled per IP and per account."""
+class LoginView(ThrottledDetailMixin, TokenObtainPairView):
+    """Obtain `{access, refresh}` with `{email, password}`.
+
+    Throttled per IP (every attempt, generous), and on failed logins: tightly per
+    (account, client IP), so that nobody can lock an owner out from elsewhere, and per
+    account from every address together with a high ceiling.
+    """
 
     serializer_class = s.LoginSerializer
-    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_classes = [LoginIPThrottle, LoginAccountIPThrottle, LoginAccountThrottle]
+    throttled_detail = "Too many login attempts."
 
     def post(self, request, *args, **kwargs):
-        account_throttle = LoginAccountThrottle()
+        account_ip_throttle, account_throttle = LoginAccountIPThrottle(), LoginAccountThrottle()
         try:
             response = super().post(request, *args, **kwargs)
         except AuthenticationFailed:  # DRF's class: simplejwt's serializer raises it, not its own subclass
+            account_ip_throttle.record_failure(request, self)
             account_throttle.record_failure(request, self)
             raise
-        account_throttle.reset(request, self)
+        # The owner from this address got in; the account-wide count is left alone, or each of
+        # the owner's logins would hand a distributed guesser a fresh budget.
+        account_ip_throttle.reset(request, self)
         return response
 
 
@@ -99,10 +113,15 @@ class UserFilter(filters.FilterSet):
         fields = ["role", "is_email_verified"]
 
 
-class RegistrationMixin:
-    """POST registers an account with ``register_role``; it performs no authentication."""
+class RegistrationMixin(ThrottledDetailMixin):
+    """POST registers an account with ``register_role``; it performs no authentication.
+
+    Throttled per IP (every attempt, a ceiling far above a lecture hall signing up behind one
+    NAT), per IP on failures, and per e-mail address on every attempt.
+    """
 
     register_role: int = Role.USER
+    throttled_detail = "Too many registration attempts."
 
     def _registering(self) -> bool:
         return getattr(self.request, "method", None) == "POST"
@@ -114,13 +133,17 @@ class RegistrationMixin:
 
     def get_throttles(self):
         if self._registering():
-            return [RegisterThrottle()]
+            return [RegisterThrottle(), RegisterFailureThrottle(), RegisterEmailThrottle()]
         return super().get_throttles()
 
     def create(self, request, *args, **kwargs):
-        serializer = s.RegisterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.user_register(role=self.register_role, **serializer.validated_data)
+        try:
+            serializer = s.RegisterSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            user = services.user_register(role=self.register_role, **serializer.validated_data)
+        except (ValidationError, ServiceError):
+            RegisterFailureThrottle().record_failure(request, self)
+            raise
         return Response(
             s.UserSerializer(user, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
@@ -283,10 +306,15 @@ class EmailResendView(APIView):
 
 
 @extend_schema(tags=["auth"], request=s.PasswordResetRequestSerializer, responses={204: None, 400: DETAIL, 429: DETAIL})
-class PasswordResetRequestView(PublicEndpoint, APIView):
-    """Always 204, whether or not the account exists; sends a reset link if it does."""
+class PasswordResetRequestView(ThrottledDetailMixin, PublicEndpoint, APIView):
+    """Always 204, whether or not the account exists; sends a reset link if it does.
+
+    Both cases do the same work (see ``services.password_reset_request``), so the answer's
+    timing does not tell them apart either.
+    """
 
     throttle_classes = [PasswordResetThrottle]
+    throttled_detail = "Too many password-reset requests."
 
     def post(self, request):
         serializer = s.PasswordResetRequestSerializer(data=request.data)
@@ -295,11 +323,12 @@ class PasswordResetRequestView(PublicEndpoint, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=["auth"], request=s.PasswordResetConfirmSerializer, responses={204: None, 400: DETAIL})
-class PasswordResetConfirmView(PublicEndpoint, APIView):
+@extend_schema(tags=["auth"], request=s.PasswordResetConfirmSerializer, responses={204: None, 400: DETAIL, 429: DETAIL})
+class PasswordResetConfirmView(ThrottledDetailMixin, PublicEndpoint, APIView):
     """Set a new password with the link's uid and token; every session is logged out."""
 
     throttle_classes = [PasswordResetThrottle]
+    throttled_detail = "Too many password-reset requests."
 
     def post(self, request):
         serializer = s.PasswordResetConfirmSerializer(data=request.data)

@@ -387,10 +387,10 @@ def test_the_api_does_not_accept_session_authentication(api_client, user):
 # --- throttling ----------------------------------------------------------------------------
 
 
-def test_login_is_refused_after_too_many_failures_on_one_account_even_with_the_right_password(
+def test_login_is_refused_after_too_many_failures_on_one_account_from_one_address_even_with_the_right_password(
     api_client, settings, user
 ):
-    set_rates(settings, login_account="3/15min")
+    set_rates(settings, login_account_ip="3/15min")
     for attempt in range(3):
         failed = login(api_client, user.email, "wrong-password")
         assert failed.status_code == 401, f"failure #{attempt + 1} should be a 401, got {failed.status_code}"
@@ -403,7 +403,7 @@ def test_login_is_refused_after_too_many_failures_on_one_account_even_with_the_r
 
 
 def test_login_failures_count_against_the_account_regardless_of_email_case(api_client, settings, make_user):
-    set_rates(settings, login_account="3/15min")
+    set_rates(settings, login_account_ip="3/15min")
     user = make_user(email="casey@example.com")
     for email in ("casey@example.com", "CASEY@example.com", "Casey@Example.com"):
         login(api_client, email, "wrong-password")
@@ -415,7 +415,7 @@ def test_login_failures_count_against_the_account_regardless_of_email_case(api_c
 
 
 def test_login_failures_on_one_account_do_not_throttle_another(api_client, settings, user, make_user):
-    set_rates(settings, login_account="3/15min")
+    set_rates(settings, login_account_ip="3/15min")
     other = make_user()
     for _ in range(3):
         login(api_client, user.email, "wrong-password")
@@ -428,7 +428,7 @@ def test_login_failures_on_one_account_do_not_throttle_another(api_client, setti
 
 
 def test_a_successful_login_resets_the_failure_counter(api_client, settings, user):
-    set_rates(settings, login_account="3/15min")
+    set_rates(settings, login_account_ip="3/15min")
     login(api_client, user.email, "wrong-password")
     login(api_client, user.email, "wrong-password")
     assert login(api_client, user.email).status_code == 200
@@ -441,7 +441,7 @@ def test_a_successful_login_resets_the_failure_counter(api_client, settings, use
 
 
 def test_successful_logins_are_not_counted_as_failures(api_client, settings, user):
-    set_rates(settings, login_account="3/15min")
+    set_rates(settings, login_account_ip="3/15min")
 
     statuses = [login(api_client, user.email).status_code for _ in range(5)]
 

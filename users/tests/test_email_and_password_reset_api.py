@@ -8,11 +8,16 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail, signing
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.tasks import enqueue_on_commit
 from users.models import User
 from users.services import EMAIL_VERIFICATION_SALT, email_verification_token_make
 from users.tests.factories import PASSWORD
@@ -279,6 +284,52 @@ def test_password_reset_requests_are_throttled(api_client, user, settings):
     statuses = [api_client.post(RESET_URL, {"email": user.email}, format="json").status_code for _ in range(3)]
 
     assert statuses == [204, 204, 429], f"the 3rd reset request should be throttled, got {statuses}"
+
+
+def reset_work(client, email, capture) -> dict:
+    """What one reset request does: SQL queries, templates rendered, tokens made, tasks queued, e-mails sent."""
+    sent_before = len(mail.outbox)
+    with (
+        mock.patch("users.emails.render_to_string", wraps=render_to_string) as render,
+        mock.patch.object(default_token_generator, "make_token", wraps=default_token_generator.make_token) as token,
+        mock.patch("users.emails.enqueue_on_commit", wraps=enqueue_on_commit) as enqueue,
+        CaptureQueriesContext(connection) as queries,
+        capture(execute=True),
+    ):
+        response = client.post(RESET_URL, {"email": email}, format="json")
+    assert response.status_code == 204, f"expected 204 for {email!r}, got {response.status_code}"
+    return {
+        "queries": len(queries.captured_queries),
+        "templates": sorted(call.args[0] for call in render.call_args_list),
+        "tokens": token.call_count,
+        "tasks": [call.args[0] for call in enqueue.call_args_list],
+        "sent": len(mail.outbox) - sent_before,
+    }
+
+
+def test_password_reset_does_the_same_work_for_an_unknown_address_as_for_an_account(
+    api_client, user, make_user, django_capture_on_commit_callbacks
+):
+    inactive = make_user(is_active=False)
+    no_password = make_user()
+    no_password.set_unusable_password()
+    no_password.save()
+    reset_work(api_client, "warm.up@example.com", django_capture_on_commit_callbacks)  # first-request caches
+
+    known = reset_work(api_client, user.email, django_capture_on_commit_callbacks)
+    others = {
+        email: reset_work(api_client, email, django_capture_on_commit_callbacks)
+        for email in ("ghost@example.com", inactive.email, no_password.email)
+    }
+
+    assert known["sent"] == 1 and mail.outbox[-1].to == [user.email], "the account gets its reset e-mail"
+    assert known["templates"] == ["emails/password_reset.html", "emails/password_reset.txt"], known
+    assert known["tokens"] == 1 and known["tasks"] == ["users.tasks.send_email"], known
+    for email, work in others.items():
+        assert work["sent"] == 0, f"no e-mail may go to {email!r}"
+        assert {**work, "sent": 1} == known, (
+            f"{email!r} must cost the same work as an existing account (timing must not enumerate): {work} vs {known}"
+        )
 
 
 # --- password/reset/confirm -----------------------------------------------------------------------
