@@ -14,6 +14,7 @@ a row lock on the payment, so they can run concurrently and in any order.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,11 +64,31 @@ class CheckoutResult:
     checkout_url: str | None = None
 
 
+def checkout_creation_deadline() -> timedelta:
+    """How long creating a Checkout Session can take at most (timeouts, retries, their backoff).
+
+    A PENDING payment still without a session after this long belongs to a request that died
+    between saving the payment and storing the session: it is stale and no longer blocks.
+    """
+    attempts = settings.STRIPE_MAX_NETWORK_RETRIES + 1
+    per_attempt = settings.STRIPE_CONNECT_TIMEOUT + settings.STRIPE_READ_TIMEOUT
+    return timedelta(seconds=attempts * per_attempt + settings.STRIPE_MAX_NETWORK_RETRIES * 5 + 10)
+
+
+# A caller that finds the same checkout being created by a concurrent request waits this long
+# for its session (polling every CHECKOUT_POLL_SECONDS), then answers 409 rather than create another.
+CHECKOUT_WAIT_SECONDS = 5.0
+CHECKOUT_POLL_SECONDS = 0.1
+
+
 def checkout_start(*, user: User, course: Course) -> CheckoutResult:
     """Start paying for a published course (free ones enrol at once).
 
-    Refuses a second purchase (409), reuses an open checkout for the same course, and
-    leaves nothing PENDING when Stripe fails (the rows become FAILED, the caller gets 502).
+    Refuses a second purchase (409). One user and one course have at most one open checkout:
+    under a lock on the user row, an open session is reused, and a payment whose session is
+    still being created by a concurrent request is waited for (then 409), so concurrent
+    requests never create a second Stripe session. No transaction is held open across the
+    Stripe call. When Stripe fails nothing is left PENDING (the rows become FAILED, 502).
     """
     if Enrollment.objects.filter(student=user, course=course, is_active=True).exists():
         raise Conflict("You are already enrolled in this course.")
@@ -79,27 +100,33 @@ def checkout_start(*, user: User, course: Course) -> CheckoutResult:
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one checkout at a time per user
+        now = timezone.now()
+        pending = Payment.objects.filter(user=user, status=PaymentStatus.PENDING, order__items__course=course)
         open_payment = (
-            Payment.objects.filter(
-                user=user, status=PaymentStatus.PENDING, order__items__course=course, checkout_session_id__isnull=False
-            )
-            .filter(checkout_expires_at__gt=timezone.now() + REUSE_MARGIN)
+            pending.filter(checkout_session_id__isnull=False, checkout_expires_at__gt=now + REUSE_MARGIN)
             .order_by("-created_at")
             .first()
         )
         if open_payment is not None:
-            return CheckoutResult(
-                enrolled=False,
-                course_slug=course.slug,
-                checkout_session_id=open_payment.checkout_session_id,
-                checkout_url=open_payment.checkout_url,
+            return _checkout_result(course, open_payment.checkout_session_id, open_payment.checkout_url)
+        in_flight = None
+        for candidate in pending.filter(checkout_session_id__isnull=True).order_by("-created_at"):
+            if candidate.created_at < now - checkout_creation_deadline():
+                _mark_failed(
+                    payment_id=candidate.pk, reason=PaymentReason.OTHER, message="The checkout was never created."
+                )
+            elif in_flight is None:
+                in_flight = candidate
+        if in_flight is None:
+            order = Order.objects.create(user=user, total=course.price, currency=course.currency)
+            OrderItem.objects.create(order=order, course=course, price=course.price)
+            payment = Payment.objects.create(
+                user=user, order=order, amount=course.price, currency=course.currency, method=PaymentMethod.STRIPE
             )
-        order = Order.objects.create(user=user, total=course.price, currency=course.currency)
-        OrderItem.objects.create(order=order, course=course, price=course.price)
-        payment = Payment.objects.create(
-            user=user, order=order, amount=course.price, currency=course.currency, method=PaymentMethod.STRIPE
-        )
-        expires_at = timezone.now() + timedelta(minutes=settings.STRIPE_CHECKOUT_EXPIRES_MINUTES)
+            expires_at = now + timedelta(minutes=settings.STRIPE_CHECKOUT_EXPIRES_MINUTES)
+
+    if in_flight is not None:
+        return _checkout_wait(in_flight.pk, course)
 
     request = stripe_gateway.CheckoutRequest(
         payment_id=str(payment.pk),
@@ -115,8 +142,8 @@ def checkout_start(*, user: User, course: Course) -> CheckoutResult:
     )
     try:
         session = stripe_gateway.checkout_session_create(request)
-    except ServiceError as exc:
-        _mark_failed(payment_id=payment.pk, reason=PaymentReason.OTHER, message=str(exc))
+    except Exception as exc:  # a PENDING payment without a session must not block later checkouts
+        _mark_failed(payment_id=payment.pk, reason=PaymentReason.OTHER, message=str(exc) or type(exc).__name__)
         raise
     Payment.objects.filter(pk=payment.pk).update(
         checkout_session_id=session["id"],
@@ -124,9 +151,25 @@ def checkout_start(*, user: User, course: Course) -> CheckoutResult:
         checkout_expires_at=expires_at,
         updated_at=timezone.now(),
     )
-    return CheckoutResult(
-        enrolled=False, course_slug=course.slug, checkout_session_id=session["id"], checkout_url=session.get("url")
-    )
+    return _checkout_result(course, session["id"], session.get("url"))
+
+
+def _checkout_result(course: Course, session_id: str, url: str | None) -> CheckoutResult:
+    return CheckoutResult(enrolled=False, course_slug=course.slug, checkout_session_id=session_id, checkout_url=url)
+
+
+def _checkout_wait(payment_id, course: Course) -> CheckoutResult:
+    """The session of a checkout a concurrent request is creating: polled briefly, else 409."""
+    deadline = time.monotonic() + CHECKOUT_WAIT_SECONDS
+    while True:
+        row = Payment.objects.filter(pk=payment_id).values("status", "checkout_session_id", "checkout_url").first()
+        if row is None or row["status"] != PaymentStatus.PENDING:
+            raise Conflict("The checkout for this course could not be started; please try again.")
+        if row["checkout_session_id"]:
+            return _checkout_result(course, row["checkout_session_id"], row["checkout_url"])
+        if time.monotonic() >= deadline:
+            raise Conflict("A checkout for this course is already being started; please try again in a moment.")
+        time.sleep(CHECKOUT_POLL_SECONDS)
 
 
 # --- Transitions ---------------------------------------------------------------------------------------

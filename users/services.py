@@ -36,21 +36,26 @@ class InvalidToken(Exception):
 # --- Registration and profile ------------------------------------------------------------
 
 
-@transaction.atomic
 def user_register(
     *, email: str, password: str, first_name: str = "", last_name: str = "", role: int = Role.USER
 ) -> User:
-    """Create an account (role USER or TUTOR) and send the verification e-mail."""
+    """Create an account (role USER or TUTOR) and send the verification e-mail.
+
+    The password is hashed before the transaction starts: hashing is slow on purpose, and on
+    SQLite a transaction holds the database's write lock from its first statement (IMMEDIATE).
+    """
     if role not in (Role.USER, Role.TUTOR):
         raise ValueError("Self-registration creates users or tutors only.")
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=email, password=password, first_name=first_name, last_name=last_name, role=role
-            )
-    except IntegrityError:  # a concurrent registration took the address after validation
-        raise ServiceError("A user with this e-mail address already exists.", field="email") from None
-    email_verification_send(user=user)
+    user = User(email=User.objects.normalize_email(email), first_name=first_name, last_name=last_name, role=role)
+    user.set_password(password)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                user.id = User.objects._new_id()
+                user.save(force_insert=True)
+        except IntegrityError:  # a concurrent registration took the address after validation
+            raise ServiceError("A user with this e-mail address already exists.", field="email") from None
+        email_verification_send(user=user)
     return user
 
 

@@ -55,7 +55,9 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         },
         description=(
             "Buy a course: free courses enrol at once (`enrolled: true`); paid ones return a Stripe "
-            "Checkout session to redirect to. An open checkout for the same course is reused."
+            "Checkout session to redirect to. An open checkout for the same course is reused: one user "
+            "and one course never have two sessions. If a concurrent request is still creating it, "
+            "this one waits a few seconds for it, then answers 409 (try again)."
         ),
     )
     def create(self, request, *args, **kwargs):

@@ -19,6 +19,7 @@ import pytest
 from werkzeug import Request, Response
 
 from courses.tests.factories import CourseFactory
+from payments.tests import live_sqlite
 
 WEBHOOK_SECRET = "whsec_test_secret"
 _counter = itertools.count(1)
@@ -163,3 +164,10 @@ def deliver(api_client):
 @pytest.fixture
 def paid_course(db):
     return CourseFactory(price=Decimal("19.99"), currency="USD", is_published=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory, make_httpserver):
+    """A real threaded `runserver` on an SQLite file (the embedded default), once per session;
+    its Stripe is the fake above (use ``fake_stripe`` in the test to answer)."""
+    yield from live_sqlite.serve(tmp_path_factory, make_httpserver, webhook_secret=WEBHOOK_SECRET)
