@@ -130,6 +130,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
 class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
     """Courses. Lists show published courses (plus your drafts with `?mine=true`)."""
 
+    schema_errors = {"destroy": {409: "The course has enrolled students: unpublish it instead."}}
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     http_method_names = WRITE_METHODS
@@ -336,6 +337,7 @@ class LessonViewSet(CourseContentViewSet):
 class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
     """Lesson comments, threaded by `parent`, newest first; only for those who may watch the lesson."""
 
+    schema_errors = {"list": {403: "The caller may not watch this lesson."}}
     serializer_class = s.CommentSerializer
     http_method_names = WRITE_METHODS
     filter_backends = [filters.DjangoFilterBackend]
@@ -478,6 +480,7 @@ class TutorInvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Your enrolments (admins: everyone's, with `?student=` and `?course=`)."""
 
+    schema_errors = {"create": {402: "The course is paid: buy it through the payments endpoint."}}
     serializer_class = s.EnrollmentSerializer
     permission_classes = [IsAuthenticated]
     filter_backends = [filters.DjangoFilterBackend]

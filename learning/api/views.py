@@ -70,6 +70,7 @@ class ReviewFilter(filters.FilterSet):
 class ReviewViewSet(viewsets.ModelViewSet):
     """Reviews of a course: anyone reads; enrolled students write one each; admins may delete any."""
 
+    schema_errors = {"create": {409: "You have already reviewed this course."}}
     serializer_class = s.ReviewSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends = [filters.DjangoFilterBackend]

@@ -1,0 +1,196 @@
+"""Every operation answers what the OpenAPI schema says it answers (schemathesis).
+
+The project's own schema, generated in-process, drives schemathesis against the WSGI app:
+for each operation a few derandomized cases, valid and invalid, are sent anonymously and as
+an admin; each answer must be no server error, and its status code, content type and body
+must be documented. The database holds a little catalog (a published course with a part,
+a lesson, a comment and a review, its tutor, an enrolled student); about half of the cases
+of an operation with path parameters address those objects instead of random ids, so that
+real pages and refusals are checked, not only 404s.
+
+Each test has its own database state (rolled back after it), so a case that deletes an
+object, even the caller, cannot affect another operation's test.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from rest_framework_simplejwt.tokens import RefreshToken
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from core.tests.factories import UniversityFactory
+from courses.tests.factories import (
+    CategoryFactory,
+    CommentFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    LessonFactory,
+    PartFactory,
+)
+from learning import services as learning_services
+from payments.tests.conftest import fake_stripe  # noqa: F401  (pytest fixture: Stripe's API, faked locally)
+from users.models import Role
+
+EXAMPLES = 5  # per operation, caller and generation mode (valid, then invalid input)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+SCHEMA = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+
+
+@pytest.fixture
+def catalog(db, make_user) -> dict:
+    tutor, student = make_user(Role.TUTOR), make_user(Role.STUDENT)
+    category = CategoryFactory()
+    course = CourseFactory(tutors=[tutor], category=category)
+    part = PartFactory(course=course)
+    lesson = LessonFactory(part=part)
+    enrollment = EnrollmentFactory(student=student, course=course)
+    comment = CommentFactory(lesson=lesson, user=student)
+    review = learning_services.review_create(user=student, course=course, rating=5, text="Clear.")
+    university = UniversityFactory()
+    return {
+        "category": category,
+        "course": course,
+        "part": part,
+        "lesson": lesson,
+        "enrollment": enrollment,
+        "comment": comment,
+        "review": review,
+        "university": university,
+        "student": student,
+    }
+
+
+# The object each path parameter names, by the path's collection ("courses/{slug}" is a course).
+_COLLECTION_OBJECTS = {
+    "users": ("student", "pk"),
+    "universities": ("university", "pk"),
+    "categories": ("category", "slug"),
+    "comments": ("comment", "pk"),
+    "course-parts": ("part", "slug"),
+    "courses": ("course", "slug"),
+    "reviews": ("review", "pk"),
+    "enrollments": ("enrollment", "pk"),
+    "lessons": ("lesson", "slug"),
+}
+
+
+def known_path_parameters(operation, catalog: dict) -> dict[str, str] | None:
+    """Real objects for every path parameter of ``operation``, or None if some has none."""
+    segments = operation.path.strip("/").split("/")
+    values = {}
+    for index, segment in enumerate(segments):
+        if not segment.startswith("{"):
+            continue
+        known = _COLLECTION_OBJECTS.get(segments[index - 1])
+        if known is None:
+            return None
+        name, attribute = known
+        values[segment.strip("{}")] = str(getattr(catalog[name], attribute))
+    return values or None
+
+
+def _label(operation) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+@pytest.fixture
+def wsgi_app():
+    """The project's WSGI application, keeping the test's database connection open.
+
+    At the start and end of every request Django closes a connection whose autocommit is off,
+    as it is inside the test's transaction; Django's test client suspends that, and so do we.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "admin"])
+@pytest.mark.parametrize("operation", OPERATIONS, ids=_label)
+def test_operation_answers_as_documented(operation, caller, catalog, admin_user, wsgi_app, request):
+    if operation.path.startswith("/api/payments/"):
+        request.getfixturevalue("fake_stripe")  # a checkout that gets that far talks to the fake
+    headers = {}
+    if caller == "admin":
+        headers["Authorization"] = f"Bearer {RefreshToken.for_user(admin_user).access_token}"
+    known = known_path_parameters(operation, catalog)
+
+    for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+        cases = operation.as_strategy(generation_mode=mode)
+        if known is not None:
+            cases = st.one_of(cases, operation.as_strategy(generation_mode=mode, path_parameters=known))
+
+        @given(case=cases)
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: the first failure is reported
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        def answers_as_documented(case):
+            response = case.call(app=wsgi_app, headers=headers)
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+        try:
+            answers_as_documented()
+        except Unsatisfiable:
+            # Nothing can be made invalid: the operation takes no parameters and no body.
+            assert mode == schemathesis.GenerationMode.NEGATIVE
+
+
+def _response(method: str, path: str, status: str) -> dict | None:
+    return SCHEMA.raw_schema["paths"][path][method]["responses"].get(status)
+
+
+def _schema_ref(response: dict) -> str:
+    return response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+
+def test_error_responses_are_derived_from_each_view():
+    # Input validated by a serializer: a message or a field map, even where the view declared `{detail}`.
+    assert _schema_ref(_response("post", "/api/auth/users/", "400")) == "ValidationError"
+    assert _schema_ref(_response("patch", "/api/courses/courses/{slug}/", "400")) == "ValidationError"
+    assert _schema_ref(_response("get", "/api/courses/enrollments/", "400")) == "ValidationError"  # a filter set
+    assert _response("get", "/api/courses/categories/", "400") is None  # nothing to validate
+    # Authentication and refusals: public reads can meet a bad token, but refuse no one.
+    assert _schema_ref(_response("get", "/api/courses/courses/", "401")) == "ErrorDetail"
+    assert _response("get", "/api/courses/courses/", "403") is None
+    assert _response("get", "/api/auth/users/", "403") is not None  # admins only
+    assert _response("get", "/api/core/health/", "401") is None  # no authentication at all
+    # Missing objects, pages past the end, throttles, body size.
+    assert _response("get", "/api/courses/lessons/{slug}/", "404") is not None
+    assert _response("get", "/api/courses/courses/", "404") is not None
+    assert _response("post", "/api/auth/token/", "429") is not None
+    assert _response("post", "/api/courses/courses/", "413") is not None
+    assert _response("get", "/api/courses/courses/", "413") is None
+    assert _response("post", "/api/courses/courses/", "415") is not None
+    assert _response("post", "/api/payments/stripe/webhook/", "415") is None  # reads the raw body
+    # What only the view's code knows, declared with `schema_errors`.
+    assert _schema_ref(_response("delete", "/api/courses/courses/{slug}/", "409")) == "ErrorDetail"
+    assert _response("get", "/api/courses/comments/", "403") is not None
+
+
+def test_a_validation_error_of_no_field_is_a_non_field_errors_map(client_for, admin_user):
+    response = client_for(admin_user).get("/api/courses/comments/", {"parent": "not-a-uuid"})
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Enter a valid UUID."]}
