@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers: the suite is CPU-bound and CI machines have two cores.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint format migrate lock schema clean help bench bench-scale
 
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
-	@echo "make test    - install, then run the whole test suite (DATABASE_URL selects PostgreSQL)"
+	@echo "make test    - install, then run the whole test suite on 2 workers (DATABASE_URL selects PostgreSQL; PYTEST_ARGS overrides)"
 	@echo "make lint    - ruff lint and format check"
 	@echo "make format  - ruff format and autofix"
 	@echo "make lock    - re-resolve requirements/*.in into the pinned requirements/*.txt"

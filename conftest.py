@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -9,6 +12,21 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from users.models import Role
 from users.tests.factories import PASSWORD  # noqa: F401
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker gets a Redis database of its own: the tests clear the cache
+    (FLUSHDB) and count throttles in it, which must not reach another worker's running test."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    conf = settings.CACHES["default"]
+    if not worker or "redis" not in conf["BACKEND"]:
+        return
+    match = re.match(r"^(?P<base>.*?)(?:/(?P<db>\d+))?/?$", conf["LOCATION"])
+    index = int(re.sub(r"\D", "", worker) or 0)
+    db = (int(match["db"] or 0) - index) % 16
+    conf["LOCATION"] = f"{match['base']}/{db}"
 
 
 @pytest.fixture(autouse=True)
