@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 
 from core.api.exceptions import hostile_request_error, log_hostile_request
 from core.logging import reset_request_id, set_request_id
@@ -15,6 +16,14 @@ logger = logging.getLogger("core.errors")
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: what Django answers itself for a bad request, before any view or the
+    middleware below it (a Host not in ALLOWED_HOSTS): JSON under /api/, else Django's page."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 class RequestIDMiddleware:

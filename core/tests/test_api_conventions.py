@@ -93,3 +93,16 @@ def test_docs_are_served_without_credentials(api_client, path):
 
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_host_outside_allowed_hosts_is_a_json_400_under_the_api(api_client):
+    response = api_client.get("/api/core/health/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Bad request."}
+
+
+def test_a_host_outside_allowed_hosts_keeps_djangos_page_elsewhere(client):
+    response = client.get("/admin/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("application/json")
