@@ -11,20 +11,20 @@ temporary co-tutor").
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.tests.helpers import run_together
 from courses.models import Course, Lesson, TutorInvitation, TutorInvitationStatus, VideoUpload
 from courses.tests.contract import ok
 from courses.tests.factories import CourseFactory, LessonFactory, PartFactory
@@ -414,33 +414,22 @@ def test_concurrent_accepts_have_one_effect():
     course = CourseFactory(tutors=[b])
     invitation = TutorInvitation.objects.create(course=course, invitee=a, invited_by=b)
     token = str(RefreshToken.for_user(a).access_token)
-    start = threading.Barrier(6)
-    results: list[int] = []
     first_answers: list[int] = []
 
-    def accept():
+    def accept() -> int:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        try:
-            start.wait(timeout=30)
-            # SQLite's shared in-memory test database answers "locked" (a 500) instead of waiting:
-            # the client tries again, a bounded number of times.
-            for attempt in range(50):
-                response = client.post(f"{INVITATIONS}{invitation.pk}/accept/")
-                if attempt == 0:
-                    first_answers.append(response.status_code)
-                if response.status_code != 500:
-                    break
-            results.append(response.status_code)
-        finally:
-            close_old_connections()
-            connection.close()
+        # SQLite's shared in-memory test database answers "locked" (a 500) instead of waiting:
+        # the client tries again, a bounded number of times.
+        for attempt in range(50):
+            response = client.post(f"{INVITATIONS}{invitation.pk}/accept/")
+            if attempt == 0:
+                first_answers.append(response.status_code)
+            if response.status_code != 500:
+                break
+        return response.status_code
 
-    threads = [threading.Thread(target=accept) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together([accept] * 6)
 
     assert sorted(results) == [200] + [409] * 5, results
     assert Course.tutors.through.objects.filter(course_id=course.pk, user_id=a.pk).count() == 1

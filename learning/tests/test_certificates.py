@@ -6,18 +6,18 @@ when the student's name changes."""
 from __future__ import annotations
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from core.tests.helpers import run_together
 from courses.models import Enrollment
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 from learning import certificates
@@ -183,25 +183,16 @@ def test_concurrent_completions_issue_one_certificate(make_user):
     student = make_user(Role.STUDENT, first_name="Race", last_name="Condition")
     course = CourseFactory()
     EnrollmentFactory(student=student, course=course)
-    results: list[str] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
 
-    def worker() -> None:
+    def issue() -> str | OperationalError:
         try:
-            start.wait()
-            results.append(str(certificates.certificate_issue(student=student, course=course).pk))
+            return str(certificates.certificate_issue(student=student, course=course).pk)
         except OperationalError as exc:  # SQLite only: "database table is locked"
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
+            return exc
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_together([issue] * 8)
+    results = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    errors = [outcome for outcome in outcomes if isinstance(outcome, OperationalError)]
 
     assert Certificate.objects.filter(student=student, course=course).count() == 1
     certificate = Certificate.objects.get()

@@ -1,6 +1,6 @@
 """Reviews and ratings: one per enrolled student and course; the course's rating stays exact."""
 
-import threading
+import functools
 from decimal import Decimal
 
 import pytest
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.tests.helpers import run_together
 from courses.models import Course
 from courses.tests.factories import CourseFactory, EnrollmentFactory
 from learning.models import Review
@@ -123,25 +124,17 @@ def test_average_is_exact_after_many_concurrent_creates(make_user):
     course = CourseFactory()
     students = [enrolled(make_user, course) for _ in range(8)]
     ratings = [1, 2, 3, 4, 5, 5, 4, 3]
-    start = threading.Barrier(len(students))
-    statuses = []
 
     tokens = {student.pk: str(RefreshToken.for_user(student).access_token) for student in students}
 
-    def review(student, rating):
+    def review(student, rating) -> int:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[student.pk]}")
-        try:
-            start.wait(timeout=30)
-            statuses.append(client.post(url(course), {"rating": rating}, format="json").status_code)
-        finally:
-            connection.close()
+        return client.post(url(course), {"rating": rating}, format="json").status_code
 
-    threads = [threading.Thread(target=review, args=pair) for pair in zip(students, ratings, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_together(
+        [functools.partial(review, student, rating) for student, rating in zip(students, ratings, strict=True)]
+    )
 
     course = Course.objects.get(pk=course.pk)
     written = list(Review.objects.filter(course=course).values_list("rating", flat=True))

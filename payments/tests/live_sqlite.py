@@ -7,6 +7,7 @@ connection per request. Used through the session-scoped ``sqlite_server`` fixtur
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -14,12 +15,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+
+from core.tests.helpers import run_together
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTP_TIMEOUT = 60  # seconds, every request
@@ -76,15 +77,12 @@ class LiveSQLiteServer:
 
     def burst(self, calls: list) -> list[requests.Response]:
         """Run the calls at once (each a function of a requests.Session), all released together."""
-        start = threading.Barrier(len(calls))
 
-        def run(call):
+        def in_session(call):
             with requests.Session() as session:
-                start.wait(timeout=30)
                 return call(session)
 
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            return [f.result(timeout=HTTP_TIMEOUT * 2) for f in [pool.submit(run, call) for call in calls]]
+        return run_together([functools.partial(in_session, call) for call in calls], timeout=HTTP_TIMEOUT * 2)
 
 
 def serve(tmp_path_factory, make_httpserver, *, webhook_secret: str):

@@ -7,11 +7,9 @@ created, or whose creator died) through the API.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -22,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.tests.helpers import run_together
 from courses.tests.factories import CourseFactory
 from payments import services
 from payments.models import Order, OrderItem, Payment, PaymentReason, PaymentStatus
@@ -51,17 +50,14 @@ class CheckoutTarget:
 
     def burst(self, n: int) -> list[requests.Response]:
         headers = {"Authorization": f"Bearer {self.token}"}
-        start = threading.Barrier(n)
 
-        def checkout(_):
+        def checkout():
             with requests.Session() as session:
-                start.wait(timeout=30)
                 return session.post(
                     f"{self.base_url}{URL}", json={"course_id": self.course_id}, headers=headers, timeout=HTTP_TIMEOUT
                 )
 
-        with ThreadPoolExecutor(max_workers=n) as pool:
-            return list(pool.map(checkout, range(n), timeout=HTTP_TIMEOUT * 2))
+        return run_together([checkout] * n, timeout=HTTP_TIMEOUT * 2)
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """The Stripe webhook: signatures, idempotency, the event table and the state machine."""
 
-import threading
 import time
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 
+from core.tests.helpers import run_together
 from courses.models import Enrollment, EnrollmentSource
 from payments import services
 from payments.models import Payment, PaymentReason, PaymentStatus, WebhookEvent
@@ -354,35 +354,23 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
     payment = Payment.objects.get()
     payload = completed(fake_stripe, payment)
     header = sign(payload)
-    results: list[int] = []
-    start = threading.Barrier(10)
-
     first_answers: list[int] = []
 
-    def worker():
+    def deliver() -> int:
         # Like Stripe, a delivery answered 500 is delivered again (SQLite's in-memory test
         # database answers "locked" instead of waiting); a bounded number of times.
-        try:
-            start.wait(timeout=30)
-            for attempt in range(50):
-                response = Client().post(
-                    "/api/payments/stripe/webhook/", data=payload, content_type="application/json",
-                    HTTP_STRIPE_SIGNATURE=header,
-                )  # fmt: skip
-                if attempt == 0:
-                    first_answers.append(response.status_code)
-                if response.status_code != 500:
-                    break
-            results.append(response.status_code)
-        finally:
-            close_old_connections()
-            connection.close()
+        for attempt in range(50):
+            response = Client().post(
+                "/api/payments/stripe/webhook/", data=payload, content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=header,
+            )  # fmt: skip
+            if attempt == 0:
+                first_answers.append(response.status_code)
+            if response.status_code != 500:
+                break
+        return response.status_code
 
-    threads = [threading.Thread(target=worker) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together([deliver] * 10)
 
     assert results == [200] * 10, f"every delivery is acknowledged in the end, got {results}"
     assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 1
