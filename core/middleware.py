@@ -4,9 +4,11 @@ Content-Security-Policy of the HTML pages (admin, API docs)."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.utils.http import escape_leading_slashes
 
 from core.api.exceptions import hostile_request_error, log_hostile_request
 from core.logging import reset_request_id, set_request_id
@@ -16,14 +18,6 @@ logger = logging.getLogger("core.errors")
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """``handler400``: what Django answers itself for a bad request, before any view or the
-    middleware below it (a Host not in ALLOWED_HOSTS): JSON under /api/, else Django's page."""
-    if _is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
-    return defaults.bad_request(request, exception)
 
 
 class RequestIDMiddleware:
@@ -43,8 +37,28 @@ class RequestIDMiddleware:
             reset_request_id(token)
 
 
+API_ERROR_DETAILS = {
+    400: "Bad request.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    500: "Internal server error",
+}
+
+
+def _error_detail(status: int) -> str:
+    if status in API_ERROR_DETAILS:
+        return API_ERROR_DETAILS[status]
+    try:
+        return f"{HTTPStatus(status).phrase}."
+    except ValueError:
+        return "Error."
+
+
 class ApiJsonErrorsMiddleware:
-    """Under /api/ every error is JSON: unknown URLs (404) and unexpected exceptions (500)."""
+    """Under /api/ every error is JSON. It sits near the top of the stack, so it also turns
+    into JSON what Django answers itself before any view runs (an unknown URL, a Host outside
+    ALLOWED_HOSTS, and the debug pages of DEBUG mode) and catches unexpected exceptions (500)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -53,13 +67,13 @@ class ApiJsonErrorsMiddleware:
         response = self.get_response(request)
         if (
             _is_api(request)
-            and response.status_code in (404, 405)
+            and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            detail = "Not found." if response.status_code == 404 else "Method not allowed."
-            json_response = JsonResponse({"detail": detail}, status=response.status_code)
-            if response.has_header("Allow"):
-                json_response["Allow"] = response["Allow"]
+            json_response = JsonResponse({"detail": _error_detail(response.status_code)}, status=response.status_code)
+            for header, value in response.items():  # Allow, CORS, Vary...
+                if header.lower() not in ("content-type", "content-length"):
+                    json_response[header] = value
             return json_response
         return response
 
@@ -107,4 +121,27 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if request.path.startswith(CSP_PATH_PREFIXES) and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's, except for an /api/ path without its trailing slash: a 308 redirect, which keeps
+    the method and the body (Django answers 301, which clients follow with a GET, and in DEBUG
+    raises a RuntimeError for a POST or PATCH)."""
+
+    def get_full_path_with_slash(self, request: HttpRequest) -> str:
+        if _is_api(request):
+            return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+        return super().get_full_path_with_slash(request)
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        return self._keep_method(request, super().process_request(request))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return self._keep_method(request, super().process_response(request, response))
+
+    @staticmethod
+    def _keep_method(request: HttpRequest, response: HttpResponse | None) -> HttpResponse | None:
+        if isinstance(response, HttpResponsePermanentRedirect) and _is_api(request):
+            response.status_code = HTTPStatus.PERMANENT_REDIRECT
         return response

@@ -88,7 +88,8 @@ class KeyedThrottleMixin:
             if not value:
                 return None
             parts.append(value)
-        digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+        # surrogatepass: a lone surrogate (valid JSON, not valid UTF-8) still gets a key, not a 500.
+        digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 

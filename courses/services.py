@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -62,17 +63,30 @@ CATEGORY_FIELDS = ("name", "description")
 
 
 @transaction.atomic
+@contextmanager
+def _category_name_unique(name: str | None):
+    """The serializer checks that a name is free; a concurrent request can take it in between,
+    and the database's constraint then refuses: the same 400, not a 500."""
+    try:
+        yield
+    except IntegrityError:
+        if name is not None and Category.objects.filter(name__iexact=name).exists():
+            raise ServiceError("A category with this name already exists.", field="name") from None
+        raise
+
+
 def category_create(*, name: str, description: str = "") -> Category:
     category = Category(name=name, description=description)
-    save_with_unique_slug(category, name)
+    with _category_name_unique(name):
+        save_with_unique_slug(category, name)
     return category
 
 
-@transaction.atomic
 def category_update(*, category: Category, data: dict[str, Any]) -> Category:
-    category, updated = model_update(instance=category, fields=CATEGORY_FIELDS, data=data)
-    if updated and "name" in data:
-        course_search_refresh(courses=Course.objects.filter(category=category))
+    with _category_name_unique(data.get("name")), transaction.atomic():
+        category, updated = model_update(instance=category, fields=CATEGORY_FIELDS, data=data)
+        if updated and "name" in data:
+            course_search_refresh(courses=Course.objects.filter(category=category))
     return category
 
 

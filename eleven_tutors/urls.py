@@ -6,8 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from payments.api.views import StripeWebhookAliasView
 
-handler400 = "core.middleware.bad_request"
-
 admin.site.site_header = "11Tutors administration"
 admin.site.site_title = "11Tutors admin"
 

@@ -106,3 +106,32 @@ def test_a_host_outside_allowed_hosts_keeps_djangos_page_elsewhere(client):
     response = client.get("/admin/login/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert not response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_path_without_its_trailing_slash_is_a_308_that_keeps_the_method(api_client, settings, debug):
+    settings.DEBUG = debug  # in DEBUG Django itself raises a RuntimeError for a POST here
+    response = api_client.post("/api/auth/token/verify?x=1", {"token": "nope"}, format="json")
+    assert response.status_code == 308
+    assert response["Location"] == "/api/auth/token/verify/?x=1"
+    again = api_client.post(response["Location"], {"token": "nope"}, format="json")
+    assert again.status_code == 401, "the same POST reaches the view at the redirected URL"
+
+
+def test_pages_outside_the_api_keep_djangos_301(client):
+    response = client.get("/admin")
+    assert response.status_code == 301
+
+
+def test_a_host_outside_allowed_hosts_is_json_under_the_api_in_debug_too(api_client, settings):
+    settings.DEBUG = True  # Django then answers with its HTML debug page
+    response = api_client.get("/api/core/health/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request."}
+
+
+def test_json_errors_keep_the_cors_headers(api_client):
+    response = api_client.get("/api/does-not-exist/", HTTP_ORIGIN="http://localhost:3000")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert response["Access-Control-Allow-Origin"] == "http://localhost:3000"

@@ -885,3 +885,23 @@ def test_empty_multipart_thumbnail_keeps_the_current_thumbnail(world, client_for
     check(client.patch(url, {"thumbnail": None}, format="json"), 200, "thumbnail=null")
     course.refresh_from_db()
     assert not course.thumbnail, f"expected JSON null to clear the thumbnail, got {course.thumbnail.name!r}"
+
+
+def test_a_category_name_taken_between_the_check_and_the_insert_is_400_not_500():
+    # Concurrent creates both pass the serializer's "name is free" check; the database's
+    # constraint then refuses the later one. The service answers that as the same 400.
+    from core.exceptions import ServiceError
+    from courses import services
+
+    CategoryFactory(name="Race Cat")
+    with pytest.raises(ServiceError) as created:
+        services.category_create(name="race cat")
+    with pytest.raises(ServiceError) as renamed:
+        services.category_update(category=CategoryFactory(name="Other"), data={"name": "RACE CAT"})
+    for refused in (created.value, renamed.value):
+        assert (refused.field, refused.message, refused.status) == (
+            "name",
+            "A category with this name already exists.",
+            400,
+        )
+    assert sorted(Category.objects.values_list("name", flat=True)) == ["Other", "Race Cat"]

@@ -479,3 +479,13 @@ def test_login_ip_throttle_counts_each_client_address_separately(api_client, set
     assert (first.status_code, second.status_code) == (200, 200), (
         f"two addresses each get their own budget, got {first.status_code}, {second.status_code}"
     )
+
+
+@pytest.mark.parametrize("url", ["/api/auth/token/", "/api/auth/users/", "/api/auth/tutors/"])
+def test_a_lone_surrogate_in_the_email_is_400_not_500(api_client, url):
+    # Valid JSON, not encodable as UTF-8: the throttles key the address before validation.
+    body = (
+        '{"email": "\\ud800@example.com", "password": "x-long-enough-password-1", "first_name": "A", "last_name": "B"}'
+    )
+    response = api_client.post(url, data=body, content_type="application/json")
+    assert 400 <= response.status_code < 500, (response.status_code, response.content)
