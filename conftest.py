@@ -95,3 +95,17 @@ def client_for(api_client):
         return bearer(client, user) if user is not None else client
 
     return make
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """A local S3 server (moto in server mode) on the loopback interface: its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

@@ -4,7 +4,7 @@ from django.db.models import Count
 from core.slugs import save_with_unique_slug
 from courses import cache as catalog_cache
 from courses import services
-from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation, VideoUpload
+from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 
 
 class SlugOnCreateMixin:
@@ -174,21 +174,3 @@ class TutorInvitationAdmin(admin.ModelAdmin):
     def cancel(self, request, queryset):
         cancelled = services.tutor_invitations_cancel(invitations=queryset)
         self.message_user(request, f"{cancelled} invitation(s) withdrawn.", messages.SUCCESS)
-
-
-@admin.register(VideoUpload)
-class VideoUploadAdmin(admin.ModelAdmin):
-    """Who requested which video (the record behind "only its uploader may attach it").
-    Read-only: rows are written by the upload-credentials endpoint and the local upload."""
-
-    list_display = ["video_id", "title", "uploader", "provider", "size", "created_at", "uploaded_at"]
-    list_filter = ["provider", "created_at"]
-    search_fields = ["video_id", "title", "uploader__email"]
-    list_select_related = ["uploader"]
-    readonly_fields = [field.name for field in VideoUpload._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

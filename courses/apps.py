@@ -10,11 +10,8 @@ class CoursesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from courses.placeholders import ensure_placeholders
-        from courses.video.storage import move_public_videos
 
         post_migrate.connect(ensure_placeholders, sender=self)
-        # Videos uploaded when they still lived in the public media move to the private storage.
-        post_migrate.connect(move_public_videos, sender=self, dispatch_uid="courses-move-public-videos")
 
         from django.conf import settings
         from django.db.models.signals import m2m_changed, post_delete, post_save

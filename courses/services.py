@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.exceptions import Conflict, PaymentRequired, ServiceError
 from core.services import model_update
 from core.slugs import save_with_unique_slug
+from courses import hooks
 from courses.models import (
     Category,
     Comment,
@@ -27,7 +28,6 @@ from courses.models import (
     TutorInvitationStatus,
     VideoStatus,
 )
-from courses.video import services as video_services
 from users.emails import frontend_url, send_templated_email
 from users.models import User
 
@@ -285,11 +285,11 @@ def lesson_create(*, part: CoursePart, title: str, by: User | None = None, **fie
     """``by`` (the acting user) matters for videos: only admins may attach another tutor's."""
     lesson = Lesson(part=part, title=title, **{k: v for k, v in fields.items() if k in LESSON_FIELDS})
     if lesson.video_service_id:
-        video_services.video_check_attachable(video_id=lesson.video_service_id, by=by)
+        hooks.lesson_video_check(video_id=lesson.video_service_id, by=by)
         lesson.video_status = VideoStatus.PENDING
     save_with_unique_slug(lesson, title)
     if lesson.video_service_id:
-        video_services.lesson_video_sync_schedule(lesson_id=lesson.pk)
+        hooks.lesson_video_changed(lesson_id=lesson.pk)
     return lesson
 
 
@@ -302,11 +302,11 @@ def lesson_update(*, lesson: Lesson, data: dict[str, Any], by: User | None = Non
     video_changed = "video_service_id" in data and video_id != lesson.video_service_id
     if video_changed:
         if video_id:
-            video_services.video_check_attachable(video_id=video_id, by=by)
+            hooks.lesson_video_check(video_id=video_id, by=by)
         data = {**data, "video_status": VideoStatus.PENDING if video_id else VideoStatus.NONE}
     lesson, updated = model_update(instance=lesson, fields=(*LESSON_FIELDS, "video_status"), data=data)
     if video_changed and video_id:
-        video_services.lesson_video_sync_schedule(lesson_id=lesson.pk)
+        hooks.lesson_video_changed(lesson_id=lesson.pk)
     return lesson, updated
 
 

@@ -79,8 +79,11 @@ INSTALLED_APPS = [
     "core",
     "users",
     "courses",
+    "videos",
     "payments",
     "learning",
+    "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -221,7 +224,7 @@ else:
 # must only play through a viewer's short-lived playback token). On the local disk they live
 # in their own folder outside MEDIA_ROOT, a storage without URLs; on S3/R2 in a private bucket
 # (or, with no public custom domain, under a private prefix of the media bucket), handed out
-# only as presigned URLs that live VIDEO_OTP_TTL_SECONDS. See courses/video/storage.py.
+# only as presigned URLs that live VIDEO_OTP_TTL_SECONDS. See videos/storage.py.
 VIDEO_PRIVATE_ROOT = Path(env.str("VIDEO_PRIVATE_ROOT", default=str(BASE_DIR / "private" / "videos")))
 VIDEO_PRIVATE_PREFIX = "private"  # the videos' prefix when they share the media bucket
 if R2_BUCKET_NAME:
@@ -230,7 +233,7 @@ if R2_BUCKET_NAME:
         # A custom domain serves every object of its bucket to anyone.
         errors.add("R2_VIDEO_BUCKET_NAME", "is required when R2_CUSTOM_DOMAIN is set: a separate, private bucket")
     _video_storage = {
-        "BACKEND": "courses.video.storage_s3.PrivateS3VideoStorage",
+        "BACKEND": "videos.storage_s3.PrivateS3VideoStorage",
         "OPTIONS": {
             **_r2_connection,
             "bucket_name": R2_VIDEO_BUCKET_NAME or R2_BUCKET_NAME,
@@ -243,7 +246,7 @@ else:
     for _name, _public in _public_roots.items():
         if _private_root == _public or _public in _private_root.parents or _private_root in _public.parents:
             errors.add("VIDEO_PRIVATE_ROOT", f"must be a folder apart from {_name}, whose files are public")
-    _video_storage = {"BACKEND": "courses.video.storage.PrivateVideoStorage"}
+    _video_storage = {"BACKEND": "videos.storage.PrivateVideoStorage"}
 
 STORAGES = {
     "default": _media_storage,

@@ -11,11 +11,13 @@ admin.site.site_title = "11Tutors admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/auth/", include("analytics.api.tutor_urls")),
     path("api/auth/", include("users.api.urls")),
     path("api/courses/", include("learning.api.urls")),
     path("api/courses/", include("learning.api.certificate_urls")),
-    path("api/courses/", include("learning.api.statistics_urls")),
+    path("api/courses/", include("analytics.api.course_urls")),
     path("api/courses/", include("courses.api.urls")),
+    path("api/courses/vdocipher/", include("videos.api.urls")),
     path("api/payments/", include("payments.api.urls")),
     path("webhook/", StripeWebhookAliasView.as_view(), name="stripe-webhook-alias"),
     path("api/core/", include("core.api.urls")),

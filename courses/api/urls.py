@@ -1,4 +1,3 @@
-from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from courses.api import views
@@ -12,7 +11,4 @@ router.register("comments", views.CommentViewSet, basename="comment")
 router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
 router.register("tutor-invitations", views.TutorInvitationViewSet, basename="tutor-invitation")
 
-urlpatterns = [
-    *router.urls,
-    path("vdocipher/", include("courses.video.urls")),
-]
+urlpatterns = router.urls

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from courses import cache as catalog_cache
-from courses import selectors, services
+from courses import hooks, selectors, services
 from courses.api import serializers as s
 from courses.api.filters import (
     CommentFilter,
@@ -25,8 +25,6 @@ from courses.api.filters import (
     TutorInvitationFilter,
 )
 from courses.models import Category, Comment, Course, Lesson, TutorInvitation
-from courses.video import get_provider
-from courses.video import services as video_services
 from learning import services as learning_services
 from users.permissions import IsAdmin, IsTutorOrAdmin
 
@@ -294,9 +292,7 @@ class LessonViewSet(CourseContentViewSet):
         # Playable secrets only for those who may watch; a failing provider leaves the outline.
         lesson.otp = lesson.playbackInfo = lesson.video_error = None
         if may_watch:
-            playback, lesson.video_error = video_services.lesson_playback(
-                lesson=lesson, viewer=request.user, provider=get_provider(request=request)
-            )
+            playback, lesson.video_error = hooks.lesson_playback(lesson=lesson, viewer=request.user, request=request)
             if playback:
                 lesson.otp, lesson.playbackInfo = playback["otp"], playback["playbackInfo"]
                 learning_services.lesson_view_record(lesson=lesson, viewer=request.user)

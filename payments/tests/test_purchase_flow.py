@@ -6,11 +6,11 @@ import json
 import pytest
 from django.core.files.base import ContentFile
 
-from courses.models import VideoUpload
 from courses.tests.factories import CourseFactory, LessonFactory, PartFactory
-from courses.video.storage import video_storage
 from payments.models import Payment, PaymentStatus
 from payments.tests.conftest import event
+from videos.models import VideoUpload
+from videos.storage import video_storage
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from learning.api import statistics_views
 from users.api import views
 
 router = SimpleRouter()
@@ -22,12 +21,5 @@ urlpatterns = [
     path("email/resend/", views.EmailResendView.as_view(), name="email-resend"),
     path("password/reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),
     path("password/reset/confirm/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
-    path(
-        "tutors/me/quick_statistics/",
-        statistics_views.TutorQuickStatisticsView.as_view(),
-        name="tutor-quick-statistics",
-    ),
-    path("tutors/me/courses/", statistics_views.TutorCourseListView.as_view(), name="tutor-courses"),
-    path("tutors/me/analytics/", statistics_views.TutorAnalyticsView.as_view(), name="tutor-analytics"),
     *router.urls,
 ]

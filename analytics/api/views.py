@@ -1,0 +1,90 @@
+"""Tutor statistics API (API.md 2.7): thin views over ``analytics.selectors``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import selectors
+from analytics.api import serializers as s
+from courses import selectors as course_selectors
+from courses.models import Course
+from users.permissions import IsTutorOrAdmin
+
+DETAIL = inline_serializer("StatisticsErrorDetail", fields={"detail": serializers.CharField()})
+ERRORS = {401: DETAIL, 403: DETAIL}
+
+
+@extend_schema(tags=["statistics"], responses={200: s.QuickStatisticsSerializer, **ERRORS})
+class TutorQuickStatisticsView(APIView):
+    """Dashboard figures of the courses you teach (drafts included).
+
+    Earnings: completed payments (refunded ones count 0), split across a multi-course order by
+    price; a co-taught course counts fully for each of its tutors; amounts in different
+    currencies are summed in their own units (`earnings_by_currency` has the breakdown).
+    Students: active enrolments. Months: calendar months, the current one last.
+    Figures may be up to TUTOR_STATISTICS_CACHE_SECONDS old (the dashboard's cache)."""
+
+    permission_classes = [IsTutorOrAdmin]
+
+    def get(self, request):
+        key = f"statistics:quick:{request.user.pk}"
+        ttl = settings.TUTOR_STATISTICS_CACHE_SECONDS
+        data = cache.get(key) if ttl > 0 else None
+        if data is None:
+            data = s.QuickStatisticsSerializer(selectors.tutor_quick_statistics(user=request.user)).data
+            if ttl > 0:
+                cache.set(key, data, timeout=ttl)
+        return Response(data)
+
+
+@extend_schema(tags=["statistics"], responses={200: s.TutorCourseSerializer(many=True), **ERRORS})
+class TutorCourseListView(generics.ListAPIView):
+    """Every course you teach (drafts included), newest first, with its statistics."""
+
+    permission_classes = [IsTutorOrAdmin]
+    serializer_class = s.TutorCourseSerializer
+
+    def get_queryset(self):
+        return selectors.tutor_course_list(user=self.request.user)
+
+
+@extend_schema(
+    tags=["statistics"],
+    parameters=[s.AnalyticsQuerySerializer],
+    responses={200: s.AnalyticsSerializer, 400: DETAIL, **ERRORS},
+)
+class TutorAnalyticsView(APIView):
+    """Time series (enrolments, earnings, lesson views, completions) and a per-course funnel
+    between `from` and `to` (local dates, both included; default: the last 30 days)."""
+
+    permission_classes = [IsTutorOrAdmin]
+
+    def get(self, request):
+        query = s.AnalyticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = selectors.tutor_analytics(user=request.user, **query.validated_data)
+        return Response(s.AnalyticsSerializer(figures).data)
+
+
+@extend_schema(tags=["statistics"], responses={200: s.CourseStatisticsSerializer, 404: DETAIL, **ERRORS})
+class CourseStatisticsView(APIView):
+    """One course's figures and per-lesson views and completions: its tutors and admins."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, slug: str):
+        course = Course.objects.filter(course_selectors.course_visible_filter(request.user), slug=slug).first()
+        if course is None:
+            raise Http404
+        if not course_selectors.user_manages_course(request.user, course):
+            raise PermissionDenied("Only the course's tutors and administrators may see its statistics.")
+        figures = selectors.course_statistics(course=course)
+        return Response(s.CourseStatisticsSerializer(figures).data)
