@@ -101,16 +101,19 @@ def checkout_start(*, user: User, course: Course) -> CheckoutResult:
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one checkout at a time per user
         now = timezone.now()
-        pending = Payment.objects.filter(user=user, status=PaymentStatus.PENDING, order__items__course=course)
-        open_payment = (
-            pending.filter(checkout_session_id__isnull=False, checkout_expires_at__gt=now + REUSE_MARGIN)
-            .order_by("-created_at")
-            .first()
+        # One query, so one snapshot: the request creating a session stores its id without this
+        # lock, and two queries could see the payment neither without a session nor with one.
+        pending = list(
+            Payment.objects.filter(user=user, status=PaymentStatus.PENDING, order__items__course=course).order_by(
+                "-created_at"
+            )
         )
-        if open_payment is not None:
-            return _checkout_result(course, open_payment.checkout_session_id, open_payment.checkout_url)
+        for candidate in pending:
+            expires = candidate.checkout_expires_at
+            if candidate.checkout_session_id and expires is not None and expires > now + REUSE_MARGIN:
+                return _checkout_result(course, candidate.checkout_session_id, candidate.checkout_url)
         in_flight = None
-        for candidate in pending.filter(checkout_session_id__isnull=True).order_by("-created_at"):
+        for candidate in (payment for payment in pending if not payment.checkout_session_id):
             if candidate.created_at < now - checkout_creation_deadline():
                 _mark_failed(
                     payment_id=candidate.pk, reason=PaymentReason.OTHER, message="The checkout was never created."

@@ -108,7 +108,11 @@ def test_20_concurrent_checkouts_create_one_session_and_one_pending_payment(chec
     statuses = Counter(r.status_code for r in responses)
     assert set(statuses) <= {200, 409}, [(r.status_code, r.text[:200]) for r in responses]
     created = _sessions_created(fake_stripe)
-    assert len(created) == 1, f"expected 1 Stripe checkout session, the fake received {len(created)}"
+    assert len(created) == 1, (
+        f"expected 1 Stripe checkout session, the fake received {len(created)}: "
+        f"{[(r['headers'].get('Idempotency-Key'), r['form'].get('metadata[payment_id]')) for r in created]}, "
+        f"payments {checkout_target.payments()}, answers {sorted(statuses.items())}"
+    )
     (session_id,) = fake_stripe.sessions
     payments = checkout_target.payments()
     assert len(payments) == 1, payments
