@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n 2
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
 	@echo "make test    - install, then run the whole test suite on 2 workers (DATABASE_URL selects PostgreSQL; PYTEST_ARGS overrides)"
-	@echo "make lint    - ruff lint and format check"
+	@echo "make lint    - ruff lint and format check, and the import contract (apps import only the apps below them)"
 	@echo "make format  - ruff format and autofix"
 	@echo "make lock    - re-resolve requirements/*.in into the pinned requirements/*.txt"
 	@echo "make schema  - write the OpenAPI schema to schema.yml"
@@ -52,6 +52,7 @@ bench-scale: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
@@ -66,4 +67,4 @@ schema: $(VENV)/.dev-installed
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file schema.yml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache

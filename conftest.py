@@ -87,6 +87,17 @@ def admin_user(make_user):
 
 
 @pytest.fixture
+def admin_client(admin_user):
+    """A Django test client logged in to the admin site (``/admin/``) as ``admin_user``: a session
+    cookie, as a browser has (the API itself takes only Bearer tokens: ``client_for``)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def client_for(api_client):
     """``client_for(user)`` -> a client carrying that user's Bearer token (None: anonymous)."""
 

@@ -20,3 +20,9 @@ class Conflict(ServiceError):
 
 class PaymentRequired(ServiceError):
     status = 402
+
+
+class Forbidden(ServiceError):
+    """The caller is known but may not do this (a business rule, e.g. who may review a course)."""
+
+    status = 403

@@ -28,7 +28,7 @@ def check_cache() -> None:
 
 def check_broker() -> None:
     """The Celery broker answers (skipped when tasks run in-process: there is no broker)."""
-    from eleven_tutors.celery import app
+    from celery import current_app as app  # the project's Celery app (core does not import the project)
 
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)

@@ -16,7 +16,7 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
-from eleven_tutors.envcheck import rate_to_seconds
+from core.rates import rate_to_seconds
 
 
 class Throttled(exceptions.Throttled):

@@ -19,9 +19,21 @@ class CoursesConfig(AppConfig):
         from courses import cache
         from courses.models import Category, Course, CoursePart, Enrollment, Lesson
 
-        # Anything an anonymous catalog page shows (tutor names, student counts and ratings
-        # included) invalidates it; writes through queryset.update() call catalog_changed().
-        for model in (Category, Course, CoursePart, Lesson, Enrollment, "learning.Review", settings.AUTH_USER_MODEL):
+        # Anything an anonymous catalog page shows (tutor names and student counts included)
+        # invalidates it; writes through queryset.update() call catalog_changed(). Apps above
+        # connect their own models (learning: reviews, for the ratings).
+        for model in (Category, Course, CoursePart, Lesson, Enrollment, settings.AUTH_USER_MODEL):
             post_save.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-save-{model}")
             post_delete.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-delete-{model}")
         m2m_changed.connect(cache.catalog_changed, sender=Course.tutors.through, dispatch_uid="catalog-tutors")
+
+        from users.signals import user_renamed
+
+        user_renamed.connect(tutor_search_text_refresh, dispatch_uid="courses-tutor-renamed")
+
+
+def tutor_search_text_refresh(sender, *, user, **kwargs) -> None:
+    """``users.signals.user_renamed``: a tutor's name is part of their courses' search text."""
+    from courses.services import tutor_renamed
+
+    tutor_renamed(user=user)

@@ -1,17 +1,21 @@
 """What the catalog asks of the apps above it, without importing them.
 
-The catalog sits below ``videos`` in the layering, yet a lesson's write needs the video rules
-(who may attach a video; fetch its status afterwards) and the lesson player page needs playback
-credentials. Each hook below is called by the catalog with keyword arguments; it does nothing
-(or returns "no video") until the app that implements it registers its function in its
-``AppConfig.ready()`` (``videos.apps.VideosConfig``). One implementation per hook: its return
-value matters, so a list of receivers (a signal) would not do.
+The catalog sits below ``videos`` and ``learning`` in the layering, yet a lesson's write needs
+the video rules (who may attach a video; fetch its status afterwards), the lesson player page
+needs playback credentials and records the view, and the course page and the enrolment list show
+the student's progress. Each hook below is called by the catalog with keyword arguments; it does
+nothing (or returns "no video", "no progress") until the app that implements it registers its
+function in its ``AppConfig.ready()`` (``videos.apps.VideosConfig``,
+``learning.apps.LearningConfig``). One implementation per hook: its return value matters, so a
+list of receivers (a signal) would not do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from django.db.models import CharField, IntegerField, QuerySet, Value
 
 
 class Hook:
@@ -49,6 +53,23 @@ def _no_playback(*, lesson, viewer, request=None) -> tuple[dict | None, str | No
     return None, None
 
 
+def _not_recorded(*, lesson, viewer) -> None:
+    return None
+
+
+def _no_progress(*, student, course, total_lessons: int | None = None) -> dict | None:
+    return None
+
+
+def _no_enrollment_progress(*, queryset: QuerySet) -> QuerySet:
+    return queryset.annotate(
+        completed_lessons=Value(0, output_field=IntegerField()),
+        last_lesson_slug=Value(None, output_field=CharField()),
+        last_lesson_title=Value(None, output_field=CharField()),
+        last_lesson_position=Value(None, output_field=IntegerField()),
+    )
+
+
 # ``(video_id=, by=)``, in the lesson's write transaction, before a lesson gets a new video:
 # raise ``core.exceptions.ServiceError`` (field ``video_service_id``) to refuse it.
 lesson_video_check = Hook("lesson_video_check", _accept)
@@ -61,3 +82,18 @@ lesson_video_changed = Hook("lesson_video_changed", _ignore)
 # watch ``lesson``: ``{"otp", "playbackInfo"}`` or None, and a message for clients when the video
 # service failed (None otherwise). ``(None, None)``: nothing to play.
 lesson_playback = Hook("lesson_playback", _no_playback)
+
+# ``(lesson=, viewer=)``, on the player page, once playback credentials were issued to someone who
+# may watch ``lesson`` (``viewer`` may be anonymous for a free preview): e.g. record the view.
+lesson_played = Hook("lesson_played", _not_recorded)
+
+# ``(student=, course=, total_lessons=)`` -> the ``progress`` of the course page for someone who
+# follows the course (``{completed_lessons, total_lessons, percent, last_lesson, completed_at}``),
+# or None (the page shows ``progress: null``). ``total_lessons``: the course's lesson count when
+# the caller knows it already (saves a query).
+course_progress = Hook("course_progress", _no_progress)
+
+# ``(queryset=)`` -> the enrolment queryset annotated, without a query per row, with each
+# enrolment's ``completed_lessons`` (int) and the last lesson touched: ``last_lesson_slug``,
+# ``last_lesson_title``, ``last_lesson_position`` (None when there is none).
+enrollment_progress = Hook("enrollment_progress", _no_enrollment_progress)

@@ -11,19 +11,13 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.currency import Currency
 from core.models import TimeStampedModel
 from core.storage import unique_upload_path
 
 MAX_PRICE = Decimal("99999999.99")
 MAX_LESSON_DURATION = timedelta(hours=100)
 MAX_ORDER = 100_000
-
-
-class Currency(models.TextChoices):
-    USD = "USD", "US dollar"
-    EUR = "EUR", "Euro"
-    RUB = "RUB", "Russian rouble"
-    UZS = "UZS", "Uzbek som"
 
 
 def course_thumbnail_path(instance: Course, filename: str) -> str:

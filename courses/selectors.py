@@ -32,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from courses import hooks
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 from users.models import User
 
@@ -188,6 +189,16 @@ def course_for_update(*, user, slug: str) -> Course:
     return Course.objects.filter(course_visible_filter(user)).get(slug=slug)
 
 
+def course_visible_get(*, user, slug: str) -> Course | None:
+    """A course by slug that the user may see, or None (it does not exist for them)."""
+    return Course.objects.filter(course_visible_filter(user), slug=slug).first()
+
+
+def course_is_visible(*, user, course: Course) -> bool:
+    """Whether the user may see ``course`` (e.g. one named in a request body)."""
+    return Course.objects.filter(course_visible_filter(user), pk=course.pk).exists()
+
+
 # --- Categories, parts, lessons, comments, enrolments ------------------------------------------
 
 
@@ -223,11 +234,26 @@ def lesson_visible(*, user) -> QuerySet[Lesson]:
     )
 
 
+def lesson_visible_get(*, user, slug: str) -> Lesson | None:
+    """A lesson by slug in a course the user may see, or None."""
+    return lesson_visible(user=user).filter(slug=slug).first()
+
+
+def lesson_is_visible(*, user, lesson: Lesson) -> bool:
+    return lesson_visible(user=user).filter(pk=lesson.pk).exists()
+
+
 def comment_list(*, lesson: Lesson | None) -> QuerySet[Comment]:
     queryset = Comment.objects.select_related("user").annotate(replies_count=Count("replies"))
     if lesson is not None:
         queryset = queryset.filter(lesson=lesson)
     return queryset.order_by("-created_at")
+
+
+def comment_visible(*, user) -> QuerySet[Comment]:
+    """Comments on lessons of courses the user may see, with their course loaded (whether the
+    user may watch the lesson, and so see its comments, is asked of each one)."""
+    return comment_list(lesson=None).filter(lesson__in=lesson_visible(user=user)).select_related("lesson__part__course")
 
 
 def enrollment_list(*, user) -> QuerySet[Enrollment]:
@@ -242,7 +268,8 @@ def enrollment_list(*, user) -> QuerySet[Enrollment]:
             Prefetch("parts", queryset=CoursePart.objects.only("id", "title", "slug", "order", "course_id")),
         )
     )
-    return with_progress(queryset).prefetch_related(Prefetch("course", queryset=courses))
+    # Each enrolment's progress as subqueries, from the learning app (courses/hooks.py).
+    return hooks.enrollment_progress(queryset=queryset).prefetch_related(Prefetch("course", queryset=courses))
 
 
 def tutor_invitation_list(*, user) -> QuerySet[TutorInvitation]:
@@ -269,25 +296,3 @@ def tutor_invitation_list(*, user) -> QuerySet[TutorInvitation]:
 
 def progress_percent(completed: int, total: int) -> int:
     return int(100 * completed / total) if total else 0
-
-
-def with_progress(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
-    """Each enrolment's progress (completed lessons, the last lesson touched) as subqueries."""
-    from learning.models import LessonProgress  # learning builds on the catalog, not the reverse
-
-    mine = LessonProgress.objects.filter(
-        student_id=OuterRef("student_id"), lesson__part__course_id=OuterRef("course_id")
-    ).order_by()
-    last = mine.order_by("-updated_at")
-    return queryset.annotate(
-        completed_lessons=Coalesce(
-            Subquery(
-                mine.filter(completed=True).values("student_id").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        ),
-        last_lesson_slug=Subquery(last.values("lesson__slug")[:1]),
-        last_lesson_title=Subquery(last.values("lesson__title")[:1]),
-        last_lesson_position=Subquery(last.values("position_seconds")[:1]),
-    )

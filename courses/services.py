@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.exceptions import Conflict, PaymentRequired, ServiceError
 from core.services import model_update
 from core.slugs import save_with_unique_slug
+from courses import cache as catalog_cache
 from courses import hooks
 from courses.models import (
     Category,
@@ -114,6 +115,7 @@ def course_create(
     tutors: list[User] | None = None,
 ) -> Course:
     """Create a course; the creator becomes one of its tutors, the other ``tutors`` are invited."""
+    course_tutors_validate(tutors=tutors or [])
     course = Course(
         title=title,
         description=description,
@@ -136,6 +138,8 @@ def course_create(
 def course_update(*, course: Course, data: dict[str, Any], by: User | None = None) -> tuple[Course, bool]:
     """Change only what differs; an empty PATCH writes nothing. ``tutors`` is the wanted list:
     see ``course_tutors_update`` (``by``, the acting user, sends the invitations)."""
+    if "tutors" in data:
+        course_tutors_validate(tutors=data["tutors"])
     course, updated = model_update(instance=course, fields=COURSE_FIELDS, data=data)
     tutors_changed = "tutors" in data and course_tutors_update(course=course, tutors=data["tutors"], by=by)
     if (updated and SEARCHED_FIELDS & data.keys()) or tutors_changed:
@@ -146,11 +150,19 @@ def course_update(*, course: Course, data: dict[str, Any], by: User | None = Non
 # --- Co-tutors ----------------------------------------------------------------------------------
 
 
+def course_tutors_validate(*, tutors: list[User]) -> None:
+    """Only tutors and admins can teach a course (400 on ``tutors`` naming the others)."""
+    not_tutors = [str(user.pk) for user in tutors if not (user.is_tutor or user.is_admin)]
+    if not_tutors:
+        raise ServiceError(f"Only tutors and admins can teach a course: {', '.join(not_tutors)}.", field="tutors")
+
+
 @transaction.atomic
 def course_tutors_update(*, course: Course, tutors: list[User], by: User | None) -> bool:
     """Make ``tutors`` the course's wanted tutors. Current tutors left out are removed at once;
     new ones are invited (they join when they accept), except ``by`` adding themselves. The
     course must keep a tutor who is one already. Returns whether the tutors changed now."""
+    course_tutors_validate(tutors=tutors)
     wanted = {user.pk: user for user in tutors}
     if not wanted:
         raise ServiceError("A course needs at least one tutor.", field="tutors")
@@ -372,3 +384,14 @@ def enrollment_grant(*, course: Course, student: User, by: User) -> tuple[Enroll
     """An admin, or a tutor of the course, gives a student access (whatever the price)."""
     source = EnrollmentSource.ADMIN if by.is_admin else EnrollmentSource.TUTOR
     return enrollment_activate(student=student, course=course, source=source)
+
+
+def enrollments_deactivate(*, student_id, course_ids: list, source: str) -> int:
+    """Take back the access ``source`` gave the student to these courses (e.g. a refunded
+    purchase): their enrolments from that source stop being active; enrolments the student got
+    otherwise stay. Returns how many changed."""
+    deactivated = Enrollment.objects.filter(student_id=student_id, course__in=course_ids, source=source).update(
+        is_active=False, updated_at=timezone.now()
+    )
+    catalog_cache.catalog_changed()  # students_count of anonymous catalog pages
+    return deactivated

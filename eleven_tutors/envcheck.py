@@ -1,51 +1,48 @@
-"""Validation helpers for the settings module.
+"""Validation helpers for the settings modules (``eleven_tutors/settings/``).
 
-Settings collect every problem with the environment and raise once, so that an
+The settings collect every problem with the environment and raise once, so that an
 operator sees all missing or malformed variables in one start-up message.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.rates import rate_to_seconds
+
 SUPPORTED_DATABASE_ENGINES = {
     "django.db.backends.postgresql",
     "django.db.backends.sqlite3",
 }
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def rate_to_seconds(value: str) -> tuple[int, int]:
-    """``"5/15min"`` -> ``(5, 900)``. Raises ``ValueError`` for anything else."""
-    match = _RATE.match(value)
-    if not match:
-        raise ValueError(f"{value!r} is not a rate like 100/min or 5/15min")
-    count, multiplier, unit = match.groups()
-    seconds = _UNIT_SECONDS[unit[0]] * int(multiplier or 1)
-    if seconds <= 0:
-        raise ValueError(f"{value!r} has an empty period")
-    return int(count), seconds
-
 
 class EnvErrors:
-    """Collects configuration errors; raises them all at once."""
+    """Collects configuration errors and warnings; reports them all at once.
+
+    The settings modules each report into the same instance; the settings module Django loads
+    calls :meth:`raise_if_any` once, after all of them.
+    """
 
     def __init__(self) -> None:
-        self.messages: list[str] = []
+        # (variable, message, whether the variable is missing rather than malformed)
+        self.errors: list[tuple[str, str, bool]] = []
+        self.warnings: list[str] = []
 
     def add(self, name: str, message: str) -> None:
-        self.messages.append(f"{name} {message}")
+        """``name`` is malformed or inconsistent."""
+        self.errors.append((name, message, False))
+
+    def require(self, name: str, message: str) -> None:
+        """``name`` is missing, and needed (the message says when)."""
+        self.errors.append((name, message, True))
 
     def get(self, reader: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
         """Read a variable with ``reader``; record a clear error if it is malformed."""
@@ -74,8 +71,8 @@ class EnvErrors:
             self.add(name, "must be postgres://user:pass@host:port/name or sqlite:///path")
         return config
 
-    def dev_secret_key(self, path: Path, *, quiet: bool) -> str:
-        """A development secret key, generated once per checkout and kept in ``path``."""
+    def dev_secret_key(self, path: Path) -> str:
+        """A development secret key, generated once per checkout and kept in ``path`` (with a warning)."""
         try:
             key = path.read_text().strip()
         except OSError:
@@ -84,15 +81,23 @@ class EnvErrors:
             key = secrets.token_urlsafe(64)
             with contextlib.suppress(OSError):  # a read-only checkout still runs, with a fresh key
                 path.write_text(key)
-        if not quiet:
-            print(
-                "WARNING: DJANGO_SECRET_KEY is not set; using a generated development key. "
-                "Never run like this in production (set DJANGO_DEBUG=false and DJANGO_SECRET_KEY).",
-                file=sys.stderr,
-            )
+        self.warnings.append(
+            "DJANGO_SECRET_KEY is not set; using a generated development key. "
+            "Never run like this in production (set DJANGO_DEBUG=false and DJANGO_SECRET_KEY)."
+        )
         return key
 
-    def raise_if_any(self) -> None:
-        if self.messages:
-            lines = "\n".join(f"  - {message}" for message in self.messages)
+    def raise_if_any(self, *, warn: bool = True, not_required: Collection[str] = ()) -> None:
+        """Print the warnings (unless ``warn`` is false), then raise one error naming every problem.
+
+        A variable in ``not_required`` may be missing (it is still checked when set).
+        """
+        if warn:
+            for warning in self.warnings:
+                print(f"WARNING: {warning}", file=sys.stderr)
+        messages = [
+            f"{name} {message}" for name, message, missing in self.errors if not (missing and name in not_required)
+        ]
+        if messages:
+            lines = "\n".join(f"  - {message}" for message in messages)
             raise ImproperlyConfigured(f"The environment is not valid:\n{lines}\nSee .env.example.")

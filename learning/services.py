@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
-from core.exceptions import Conflict
+from core.exceptions import Conflict, Forbidden
 from core.services import model_update
 from courses import cache as catalog_cache
+from courses import selectors as course_selectors
 from courses.models import Course, Enrollment, Lesson
 from courses.selectors import progress_percent
 from learning import certificates
@@ -107,7 +108,10 @@ def _course_rating_refresh(course_id) -> None:
 
 @transaction.atomic
 def review_create(*, user: User, course: Course, rating: int, text: str = "") -> Review:
-    """One review per enrolled student and course (409 on a second)."""
+    """One review per enrolled student and course: only students actively enrolled in the
+    course may review it (403), and only once (409 on a second)."""
+    if not course_selectors.user_is_enrolled(user, course):
+        raise Forbidden("Only students enrolled in this course can review it.")
     try:
         with transaction.atomic():
             review = Review.objects.create(user=user, course=course, rating=rating, text=text)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from core.currency import Currency
 from core.models import TimeStampedModel
-from courses.models import Course, Currency
+from courses.models import Course
 
 
 class PaymentStatus(models.IntegerChoices):

@@ -25,7 +25,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import Conflict, ServiceError
-from courses import cache as catalog_cache
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
 from payments import stripe_gateway
@@ -253,12 +252,11 @@ def payment_refunded(*, payment_id) -> str:
     payment.refunded_at = timezone.now()
     payment.save(update_fields=["status", "reason", "refunded_at", "updated_at"])
     if payment.user_id:
-        Enrollment.objects.filter(
+        course_services.enrollments_deactivate(
             student_id=payment.user_id,
-            course__in=[item.course_id for item in payment.order.items.all()],
+            course_ids=[item.course_id for item in payment.order.items.all()],
             source=EnrollmentSource.PAYMENT,
-        ).update(is_active=False, updated_at=timezone.now())
-        catalog_cache.catalog_changed()  # students_count of anonymous catalog pages
+        )
     return f"payment {payment.pk} refunded"
 
 

@@ -16,13 +16,10 @@ import stripe
 from django.conf import settings
 
 from core.api.parsers import MALFORMED_JSON_TOO_DEEP
+from core.currency import MINOR_UNIT_EXPONENTS
 from core.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
-
-# Digits after the decimal point of each currency's smallest unit (Stripe's "zero-decimal"
-# currencies have 0). Amounts are converted exactly, never through a float.
-CURRENCY_EXPONENTS = {"USD": 2, "EUR": 2, "RUB": 2, "UZS": 2}
 
 
 class GatewayError(ServiceError):
@@ -40,7 +37,8 @@ class InvalidWebhook(ServiceError):
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:
-    exponent = CURRENCY_EXPONENTS[currency.upper()]
+    """The amount in the currency's smallest unit, converted exactly (never through a float)."""
+    exponent = MINOR_UNIT_EXPONENTS[currency.upper()]
     scaled = amount * (10**exponent)
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{amount} {currency} has more precision than the currency allows")

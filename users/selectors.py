@@ -11,6 +11,11 @@ def user_list() -> QuerySet[User]:
     return User.objects.all().order_by("-created_at")
 
 
+def user_visible_list(*, viewer: User) -> QuerySet[User]:
+    """The user records ``viewer`` may open: all for admins, else only their own."""
+    return user_list() if viewer.is_admin else User.objects.filter(pk=viewer.pk)
+
+
 def tutor_list() -> QuerySet[User]:
     """Active tutors for the public directory, with how many published courses each teaches."""
     return (

@@ -18,10 +18,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.exceptions import ServiceError
 from core.services import model_update
-from courses.services import tutor_renamed
-from learning.certificates import certificate_regenerate_for_user
 from users.emails import frontend_url, send_templated_email
 from users.models import OnboardingAnswer, Role, User, looks_like_user_id
+from users.signals import user_renamed
 
 EMAIL_VERIFICATION_SALT = "users.email-verification"
 
@@ -84,8 +83,8 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
     if email_changed and not user.is_email_verified:
         email_verification_send(user=user)
     if renamed:
-        tutor_renamed(user=user)  # tutor names are part of their courses' search text
-        certificate_regenerate_for_user(user=user)  # the name printed on their certificates
+        # In this transaction: the course search text and the certificates follow the new name.
+        user_renamed.send(sender=User, user=user)
     return user, updated
 
 

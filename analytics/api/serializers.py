@@ -10,8 +10,8 @@ from datetime import date
 from rest_framework import serializers
 
 from analytics import selectors
+from core.currency import Currency
 from courses.api.serializers import CourseListSerializer
-from courses.models import Currency
 
 MIN_DATE = date(1970, 1, 1)
 MAX_DATE = date(2999, 12, 31)

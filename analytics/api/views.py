@@ -7,15 +7,14 @@ from django.core.cache import cache
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors
 from analytics.api import serializers as s
+from analytics.permissions import CanSeeCourseStatistics
 from courses import selectors as course_selectors
-from courses.models import Course
 from users.permissions import IsTutorOrAdmin
 
 DETAIL = inline_serializer("StatisticsErrorDetail", fields={"detail": serializers.CharField()})
@@ -78,13 +77,12 @@ class TutorAnalyticsView(APIView):
 class CourseStatisticsView(APIView):
     """One course's figures and per-lesson views and completions: its tutors and admins."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanSeeCourseStatistics]
 
     def get(self, request, slug: str):
-        course = Course.objects.filter(course_selectors.course_visible_filter(request.user), slug=slug).first()
+        course = course_selectors.course_visible_get(user=request.user, slug=slug)
         if course is None:
             raise Http404
-        if not course_selectors.user_manages_course(request.user, course):
-            raise PermissionDenied("Only the course's tutors and administrators may see its statistics.")
+        self.check_object_permissions(request, course)
         figures = selectors.course_statistics(course=course)
         return Response(s.CourseStatisticsSerializer(figures).data)

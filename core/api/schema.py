@@ -31,7 +31,9 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, is_serializer
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticatedOrReadOnly
+
+from core.api.permissions import WritesOnly
 
 ERROR_DETAIL = "ErrorDetail"
 FIELD_ERRORS = "FieldErrors"
@@ -87,7 +89,8 @@ _DESCRIPTIONS = {
     "429": "Too many requests; `Retry-After` says when to try again.",
 }
 
-_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Permissions that never refuse a read (DRF's SAFE_METHODS).
+_OPEN_TO_READS = (AllowAny, IsAuthenticatedOrReadOnly, WritesOnly)
 
 
 class _ErrorSchemas:
@@ -120,8 +123,8 @@ class AutoSchema(SpectacularAutoSchema):
     def _may_refuse(self) -> bool:
         if not self._authenticates():
             return False
-        public = all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
-        return not (self.method in _SAFE_METHODS and public)
+        public = all(isinstance(permission, _OPEN_TO_READS) for permission in self.view.get_permissions())
+        return not (self.method in SAFE_METHODS and public)
 
     def _may_be_missing(self) -> bool:
         if "{" in self.path:

@@ -1,7 +1,10 @@
+import io
 import struct
 import zlib
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from core.models import University
 
@@ -30,3 +33,15 @@ def png_of_size(width: int, height: int) -> bytes:
     pixels += compressor.compress(row * (height % 500)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def image_bytes(size: tuple[int, int] = (8, 8), color: tuple[int, int, int] = (200, 30, 30), fmt: str = "PNG") -> bytes:
+    """A small real one-colour image drawn with Pillow, PNG unless ``fmt`` names another format."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def image_upload(name: str = "image.png", content: bytes | None = None, content_type: str = "image/png"):
+    """An uploaded file for a multipart body: ``content`` (by default ``image_bytes()``) under ``name``."""
+    return SimpleUploadedFile(name, image_bytes() if content is None else content, content_type=content_type)

@@ -48,7 +48,7 @@ def test_ready_writes_nothing_to_the_database(api_client, django_assert_max_num_
 
 
 def test_ready_checks_the_broker_when_tasks_go_to_a_worker(api_client, settings):
-    from eleven_tutors.celery import app
+    from celery import current_app as app  # the project's Celery app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     original = app.conf.broker_url
@@ -63,7 +63,7 @@ def test_ready_checks_the_broker_when_tasks_go_to_a_worker(api_client, settings)
 
 
 def test_ready_passes_with_a_reachable_broker(api_client, settings):
-    from eleven_tutors.celery import app
+    from celery import current_app as app  # the project's Celery app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     original = app.conf.broker_url

@@ -188,9 +188,8 @@ def test_html_pages_carry_a_strict_content_security_policy(client, path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", CSP_PAGES)
-def test_html_pages_have_no_inline_scripts_the_policy_would_block(client, admin_user, path):
-    client.force_login(admin_user)
-    page = client.get(path if path != "/admin/login/" else "/admin/").content.decode()
+def test_html_pages_have_no_inline_scripts_the_policy_would_block(admin_client, path):
+    page = admin_client.get(path if path != "/admin/login/" else "/admin/").content.decode()
 
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.DOTALL)
     assert scripts, "the page loads its scripts"

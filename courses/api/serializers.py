@@ -12,6 +12,7 @@ from rest_framework.fields import SkipField, empty
 from rest_framework.utils import html
 
 from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
+from core.currency import Currency
 from core.validators import validate_image_upload
 from courses.models import (
     MAX_LESSON_DURATION,
@@ -21,14 +22,13 @@ from courses.models import (
     Comment,
     Course,
     CoursePart,
-    Currency,
     Enrollment,
     Lesson,
     TutorInvitation,
 )
 from courses.placeholders import PLACEHOLDER_THUMBNAIL
 from courses.selectors import progress_percent
-from users.models import Role, User
+from users.models import User
 
 # --- Fields ------------------------------------------------------------------------------------
 
@@ -272,13 +272,10 @@ class CourseWriteSerializer(serializers.Serializer):
         return value
 
     def validate_tutors(self, users: list[User]) -> list[User]:
-        """Only tutors and admins can teach. Adding someone invites them (the service); an
-        empty list is refused there too, with the same message."""
+        """A non-empty list when changed, without repeats. Who may teach is the service's rule
+        (``services.course_tutors_validate``), which also refuses an empty list."""
         if not users and self.partial:
             raise serializers.ValidationError("A course needs at least one tutor.")
-        not_tutors = [str(u.pk) for u in users if not (u.role in (Role.TUTOR, Role.ADMIN) or u.is_admin)]
-        if not_tutors:
-            raise serializers.ValidationError(f"Only tutors and admins can teach a course: {', '.join(not_tutors)}.")
         return list({u.pk: u for u in users}.values())
 
 
@@ -429,7 +426,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, enrollment: Enrollment) -> dict:
-        """From the selector's annotations (courses.selectors.with_progress): no query per row."""
+        """From the selector's annotations (courses.hooks.enrollment_progress): no query per row."""
         total = enrollment.course.lessons_count
         completed = enrollment.completed_lessons
         last = None

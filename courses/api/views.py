@@ -8,11 +8,12 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from core.api.permissions import check_object_permission
 from courses import cache as catalog_cache
 from courses import hooks, selectors, services
 from courses.api import serializers as s
@@ -25,44 +26,23 @@ from courses.api.filters import (
     TutorInvitationFilter,
 )
 from courses.models import Category, Comment, Course, Lesson, TutorInvitation
-from learning import services as learning_services
+from courses.permissions import (
+    CanWatchLesson,
+    IsCommentAuthor,
+    IsCommentAuthorOrCourseManager,
+    IsCourseManager,
+    IsCourseManagerOrReadOnly,
+)
 from users.permissions import IsAdmin, IsTutorOrAdmin
 
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
 
-def deny(request, message: str) -> None:
-    """401 for anonymous callers (the client then logs in), 403 for everyone else."""
-    if not request.user.is_authenticated:
-        raise NotAuthenticated()
-    raise PermissionDenied(message)
-
-
-def require_manage(request, course: Course) -> None:
-    if not selectors.user_manages_course(request.user, course):
-        deny(request, "Only the course's tutors and administrators may do this.")
-
-
-class ManagedObjectMixin:
-    """Writes to an existing object need the right to manage its course, checked before the body."""
-
-    def course_of(self, obj) -> Course:
-        return obj.course
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            require_manage(self.request, self.course_of(obj))
-        return obj
-
-
-class ReadAnyoneWriteAuthenticated:
-    """Reads are public (objects still filtered by visibility); writes need a login."""
-
-    def get_permissions(self):
-        if self.request.method in ("GET", "HEAD", "OPTIONS"):
-            return [AllowAny()]
-        return [IsAuthenticated()]
+def _visible_course(request, course: Course, *, field: str) -> Course:
+    """A course named in a body must be one the caller can see; others do not exist for them."""
+    if not selectors.course_is_visible(user=request.user, course=course):
+        raise ValidationError({field: [f'Invalid id "{course.pk}" - object does not exist.']})
+    return course
 
 
 # --- Categories --------------------------------------------------------------------------------
@@ -78,7 +58,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
     lookup_url_kwarg = "id_or_slug"
 
     def get_permissions(self):
-        return [AllowAny()] if self.request.method in ("GET", "HEAD", "OPTIONS") else [IsAdmin()]
+        return [AllowAny()] if self.request.method in SAFE_METHODS else [IsAdmin()]
 
     def get_queryset(self):
         return selectors.category_list()
@@ -125,7 +105,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
     ),
 )
 @extend_schema(tags=["catalog"])
-class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+class CourseViewSet(viewsets.ModelViewSet):
     """Courses. Lists show published courses (plus your drafts with `?mine=true`)."""
 
     schema_errors = {"destroy": {409: "The course has enrolled students: unpublish it instead."}}
@@ -135,6 +115,12 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     filterset_class = CourseFilter
     ordering_fields = ["created_at", "updated_at", "price", "title", "rating", "students_count"]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsCourseManagerOrReadOnly]
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsTutorOrAdmin()]
+        return super().get_permissions()
 
     def get_serializer_class(self):
         return s.CourseListSerializer if self.action == "list" else s.CourseDetailSerializer
@@ -178,9 +164,7 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
             or (course.is_published and course.is_enrolled)
         )
         if follows:
-            context["progress"] = learning_services.course_progress(
-                student=user, course=course, total_lessons=course.lessons_count
-            )
+            context["progress"] = hooks.course_progress(student=user, course=course, total_lessons=course.lessons_count)
         return Response(s.CourseDetailSerializer(course, context=context).data, status=status_code)
 
     def retrieve(self, request, *args, **kwargs):
@@ -189,8 +173,6 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         return self._render_detail(self.get_object())
 
     def create(self, request, *args, **kwargs):
-        if not IsTutorOrAdmin().has_permission(request, self):
-            deny(request, IsTutorOrAdmin.message)
         serializer = s.CourseWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         course = services.course_create(creator=request.user, **serializer.validated_data)
@@ -211,25 +193,29 @@ class CourseViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _managed_course(self) -> Course:
+        """The course of a write, loaded without the detail's annotations; 404 when the caller
+        cannot see it, 403 when they may not manage it."""
         try:
             course = selectors.course_for_update(user=self.request.user, slug=self.kwargs["slug"])
         except Course.DoesNotExist:
             raise Http404 from None
-        require_manage(self.request, course)
+        self.check_object_permissions(self.request, course)
         return course
 
 
 # --- Parts and lessons ------------------------------------------------------------------------
 
 
-class CourseContentViewSet(ManagedObjectMixin, ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+class CourseContentViewSet(viewsets.ModelViewSet):
     """Parts and lessons, by slug: lists show the content of the caller's own courses (tutors and
-    admins); details follow the course's visibility; writes need the right to manage the course."""
+    admins); details follow the course's visibility; writes need the right to manage the course
+    (checked in ``get_object()``, before the body)."""
 
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     http_method_names = WRITE_METHODS
     filter_backends = [filters.DjangoFilterBackend]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsCourseManagerOrReadOnly]
     list_selector = visible_selector = None  # staticmethods of the selectors module
 
     def get_permissions(self):
@@ -253,7 +239,7 @@ class PartViewSet(CourseContentViewSet):
 
     def perform_create(self, serializer):
         course = _visible_course(self.request, serializer.validated_data.pop("course"), field="course")
-        require_manage(self.request, course)
+        check_object_permission(self, self.request, IsCourseManager(), course)
         serializer.instance = services.part_create(course=course, **serializer.validated_data)
 
     def perform_update(self, serializer):
@@ -262,13 +248,6 @@ class PartViewSet(CourseContentViewSet):
 
     def perform_destroy(self, instance):
         services.part_delete(part=instance)
-
-
-def _visible_course(request, course: Course, *, field: str) -> Course:
-    """A course named in a body must be one the caller can see; others do not exist for them."""
-    if not Course.objects.filter(selectors.course_visible_filter(request.user), pk=course.pk).exists():
-        raise ValidationError({field: [f'Invalid id "{course.pk}" - object does not exist.']})
-    return course
 
 
 # --- Lessons ------------------------------------------------------------------------------------
@@ -295,21 +274,18 @@ class LessonViewSet(CourseContentViewSet):
             playback, lesson.video_error = hooks.lesson_playback(lesson=lesson, viewer=request.user, request=request)
             if playback:
                 lesson.otp, lesson.playbackInfo = playback["otp"], playback["playbackInfo"]
-                learning_services.lesson_view_record(lesson=lesson, viewer=request.user)
+                hooks.lesson_played(lesson=lesson, viewer=request.user)
         lesson.locked = not may_watch
         return Response(s.LessonPlayerSerializer(lesson, context=self.get_serializer_context()).data)
 
     def perform_create(self, serializer):
         part = serializer.validated_data.pop("part")
         _visible_course(self.request, part.course, field="part")
-        require_manage(self.request, part.course)
+        check_object_permission(self, self.request, IsCourseManager(), part)
         title = serializer.validated_data.pop("title")
         serializer.instance = services.lesson_create(
             part=part, title=title, by=self.request.user, **serializer.validated_data
         )
-
-    def course_of(self, obj) -> Course:
-        return obj.part.course
 
     def perform_update(self, serializer):
         serializer.instance, _ = services.lesson_update(
@@ -330,7 +306,7 @@ class LessonViewSet(CourseContentViewSet):
     partial_update=extend_schema(request=s.CommentUpdateSerializer),
 )
 @extend_schema(tags=["catalog"])
-class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
+class CommentViewSet(viewsets.ModelViewSet):
     """Lesson comments, threaded by `parent`, newest first; only for those who may watch the lesson."""
 
     schema_errors = {"list": {403: "The caller may not watch this lesson."}}
@@ -338,13 +314,22 @@ class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
     http_method_names = WRITE_METHODS
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = CommentFilter
+    # Beyond a login for writes: who may change an existing comment.
+    object_permissions = {
+        "update": IsCommentAuthor,
+        "partial_update": IsCommentAuthor,
+        "destroy": IsCommentAuthorOrCourseManager,
+    }
+
+    def get_permissions(self):
+        rule = self.object_permissions.get(self.action)
+        return [IsAuthenticatedOrReadOnly(), *([rule()] if rule else [])]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Comment.objects.none()
         if self.action != "list":
-            lessons = selectors.lesson_visible(user=self.request.user)
-            return selectors.comment_list(lesson=None).filter(lesson__in=lessons).select_related("lesson__part__course")
+            return selectors.comment_visible(user=self.request.user)
         lesson_id = self.request.query_params.get("lesson")
         if not lesson_id:
             if selectors.is_admin(self.request.user):
@@ -359,10 +344,9 @@ class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
             lesson = field_.to_internal_value(lesson_id)
         except ValidationError as exc:
             raise ValidationError({field: exc.detail}) from None
-        if not selectors.lesson_visible(user=self.request.user).filter(pk=lesson.pk).exists():
+        if not selectors.lesson_is_visible(user=self.request.user, lesson=lesson):
             raise ValidationError({field: [f'Invalid id "{lesson_id}" - object does not exist.']})
-        if not selectors.user_may_watch(self.request.user, lesson):
-            deny(self.request, "Only people who may watch this lesson can read and write its comments.")
+        check_object_permission(self, self.request, CanWatchLesson(), lesson)
         return lesson
 
     def perform_create(self, serializer):
@@ -376,8 +360,6 @@ class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
 
     def partial_update(self, request, *args, **kwargs):
         comment = self.get_object()
-        if comment.user_id != request.user.pk:
-            raise PermissionDenied("Only the author may edit a comment.")
         serializer = s.CommentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if "text" in serializer.validated_data:
@@ -389,16 +371,14 @@ class CommentViewSet(ReadAnyoneWriteAuthenticated, viewsets.ModelViewSet):
         return self.partial_update(request, *args, **kwargs)
 
     def perform_destroy(self, instance: Comment):
-        user = self.request.user
-        if instance.user_id != user.pk and not selectors.user_manages_course(user, instance.lesson.part.course):
-            raise PermissionDenied("Only the author, the course's tutors and administrators may delete a comment.")
         services.comment_delete(comment=instance)
 
-    def get_object(self):
-        comment = super().get_object()
-        if not selectors.user_may_watch(self.request.user, comment.lesson):
+    def check_object_permissions(self, request, obj: Comment) -> None:
+        """The comments of a lesson the caller may not watch do not exist for them (404), before
+        any rule about the comment itself (403)."""
+        if not selectors.user_may_watch(request.user, obj.lesson):
             raise Http404
-        return comment
+        super().check_object_permissions(request, obj)
 
 
 # --- Co-tutor invitations -------------------------------------------------------------------------------
@@ -491,7 +471,7 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         course = _visible_course(request, serializer.validated_data["course"], field="course")
         student = serializer.validated_data.get("student")
         if student is not None and student.pk != request.user.pk:
-            require_manage(request, course)
+            check_object_permission(self, request, IsCourseManager(), course)
             enrollment, created = services.enrollment_grant(course=course, student=student, by=request.user)
         else:
             enrollment, created = services.enrollment_create_free(student=request.user, course=course)

@@ -3,37 +3,25 @@ and what the public catalog then shows of the result."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
+from core.tests.factories import image_upload
 from courses.models import Course, CoursePart, Lesson, TutorInvitation, TutorInvitationStatus
 from courses.tests.contract import COURSE_LIST_KEYS as LIST_KEYS
 from courses.tests.contract import ok
 from courses.tests.factories import CategoryFactory, CourseFactory, LessonFactory, PartFactory
+from courses.tests.urls import COURSES, INVITATIONS, LESSONS, PARTS
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
-COURSES = "/api/courses/courses/"
-PARTS = "/api/courses/course-parts/"
-LESSONS = "/api/courses/lessons/"
-INVITATIONS = "/api/courses/tutor-invitations/"
 
 TUTOR_KEYS = {"id", "first_name", "last_name", "avatar"}
 PART_BRIEF_KEYS = {"id", "title", "slug", "order"}
 PART_DETAIL_KEYS = {"id", "title", "slug", "description", "order", "lessons"}
 LESSON_OUTLINE_KEYS = {"id", "title", "slug", "description", "order", "duration", "is_free_preview", "created_at"}
 PART_WRITE_KEYS = {"id", "slug", "course", "title", "description", "order", "created_at", "updated_at"}
-
-
-def png_upload(name: str = "cover.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 9), (30, 120, 200)).save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def timestamps(*objects) -> list:
@@ -69,7 +57,7 @@ def test_tutor_builds_a_course_from_draft_to_published_and_the_catalog_shows_it(
         client.patch(
             course_url,
             {
-                "thumbnail": png_upload(),
+                "thumbnail": image_upload("cover.png"),
                 "is_published": "false",
                 "category": "",
                 "price": "49.99",

@@ -7,17 +7,14 @@ writes nothing.
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from PIL import Image
 
-from core.tests.factories import png_of_size
+from core.tests.factories import image_bytes, image_upload, png_of_size
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
 from courses.tests.factories import (
     CategoryFactory,
@@ -27,17 +24,11 @@ from courses.tests.factories import (
     LessonFactory,
     PartFactory,
 )
+from courses.tests.urls import CATEGORIES, COMMENTS, COURSES, ENROLLMENTS, LESSONS, PARTS
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/courses/"
-CATEGORIES = f"{API}categories/"
-COURSES = f"{API}courses/"
-PARTS = f"{API}course-parts/"
-LESSONS = f"{API}lessons/"
-COMMENTS = f"{API}comments/"
-ENROLLMENTS = f"{API}enrollments/"
 
 # Ids that name nothing: not a number, beyond any integer column, a well-formed but unknown
 # UUID, a NUL byte (PostgreSQL refuses it in text), a dict and a list.
@@ -91,16 +82,6 @@ class Expect:
 
     def done(self) -> None:
         assert self.problems == [], f"{len(self.problems)} problem(s):\n" + "\n".join(self.problems)
-
-
-def png_bytes(size=(4, 4), fmt="PNG") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def upload(name="thumb.png", content: bytes | None = None, content_type="image/png"):
-    return SimpleUploadedFile(name, png_bytes() if content is None else content, content_type=content_type)
 
 
 @pytest.fixture
@@ -416,21 +397,21 @@ def test_good_prices_are_accepted(world, client_for):
 def test_non_image_thumbnail_is_400(world, client_for):
     client = client_for(world["owner"])
     course = world["course"]
-    fake = upload("x.png", b"this is plain text, not an image", "image/png")
+    fake = image_upload("x.png", b"this is plain text, not an image", "image/png")
     response = client.patch(f"{COURSES}{course.slug}/", {"thumbnail": fake}, format="multipart")
     check_4xx_json(response, 400, "PATCH thumbnail=text file named x.png")
     assert "thumbnail" in response.json(), f"expected the error on 'thumbnail', got {response.json()}"
     course.refresh_from_db()
     assert not course.thumbnail, f"expected no thumbnail stored, got {course.thumbnail.name!r}"
 
-    fake = upload("x.png", b"this is plain text, not an image", "image/png")
+    fake = image_upload("x.png", b"this is plain text, not an image", "image/png")
     response = client.post(COURSES, {"title": "With fake image", "thumbnail": fake}, format="multipart")
     check_4xx_json(response, 400, "POST thumbnail=text file named x.png")
     assert not Course.objects.filter(title="With fake image").exists()
 
 
 def test_unsupported_image_format_thumbnail_is_400(world, client_for):
-    bmp = upload("x.png", png_bytes(fmt="BMP"), "image/png")
+    bmp = image_upload("x.png", image_bytes(fmt="BMP"), "image/png")
     response = client_for(world["owner"]).patch(
         f"{COURSES}{world['course'].slug}/", {"thumbnail": bmp}, format="multipart"
     )
@@ -439,11 +420,11 @@ def test_unsupported_image_format_thumbnail_is_400(world, client_for):
 
 def test_oversized_thumbnail_is_400(world, client_for, settings):
     settings.MAX_IMAGE_UPLOAD_BYTES = 50
-    image = png_bytes(size=(64, 64))
+    image = image_bytes(size=(64, 64))
     assert len(image) > 50
     course = world["course"]
     response = client_for(world["owner"]).patch(
-        f"{COURSES}{course.slug}/", {"thumbnail": upload("big.png", image)}, format="multipart"
+        f"{COURSES}{course.slug}/", {"thumbnail": image_upload("big.png", image)}, format="multipart"
     )
     check_4xx_json(response, 400, f"PATCH thumbnail of {len(image)} bytes with a 50-byte limit")
     course.refresh_from_db()
@@ -452,7 +433,7 @@ def test_oversized_thumbnail_is_400(world, client_for, settings):
 
 def test_real_thumbnail_within_the_limit_is_accepted(world, client_for):
     response = client_for(world["owner"]).patch(
-        f"{COURSES}{world['course'].slug}/", {"thumbnail": upload("ok.png")}, format="multipart"
+        f"{COURSES}{world['course'].slug}/", {"thumbnail": image_upload("ok.png")}, format="multipart"
     )
     check(response, 200, "PATCH with a real PNG")
     assert "/media/thumbnails/" in response.json()["thumbnail"], response.json()["thumbnail"]
@@ -464,8 +445,10 @@ def test_decompression_bomb_thumbnail_is_400_naming_the_pixel_limit(world, clien
     assert len(bomb) < 50_000
     client, course = client_for(world["owner"]), world["course"]
 
-    patched = client.patch(f"{COURSES}{course.slug}/", {"thumbnail": upload("bomb.png", bomb)}, format="multipart")
-    created = client.post(COURSES, {"title": "Bomb", "thumbnail": upload("bomb.png", bomb)}, format="multipart")
+    patched = client.patch(
+        f"{COURSES}{course.slug}/", {"thumbnail": image_upload("bomb.png", bomb)}, format="multipart"
+    )
+    created = client.post(COURSES, {"title": "Bomb", "thumbnail": image_upload("bomb.png", bomb)}, format="multipart")
 
     for response, what in ((patched, "PATCH"), (created, "POST")):
         check_4xx_json(response, 400, f"{what} a 12000x12000 thumbnail")
@@ -480,8 +463,8 @@ def test_thumbnail_pixel_limit_follows_the_setting(world, client_for, settings):
     settings.MAX_THUMBNAIL_PIXELS_SIDE = 100
     client, url = client_for(world["owner"]), f"{COURSES}{world['course'].slug}/"
 
-    too_big = client.patch(url, {"thumbnail": upload("a.png", png_of_size(101, 50))}, format="multipart")
-    at_the_limit = client.patch(url, {"thumbnail": upload("b.png", png_of_size(100, 100))}, format="multipart")
+    too_big = client.patch(url, {"thumbnail": image_upload("a.png", png_of_size(101, 50))}, format="multipart")
+    at_the_limit = client.patch(url, {"thumbnail": image_upload("b.png", png_of_size(100, 100))}, format="multipart")
 
     check_4xx_json(too_big, 400, "PATCH a 101x50 thumbnail with a 100-pixel limit")
     assert "100" in " ".join(too_big.json()["thumbnail"]), too_big.json()
@@ -872,7 +855,7 @@ def test_empty_multipart_thumbnail_keeps_the_current_thumbnail(world, client_for
     that is "no change" (OptionalImageField); only an explicit JSON null clears it."""
     client = client_for(world["owner"])
     url = f"{COURSES}{world['course'].slug}/"
-    check(client.patch(url, {"thumbnail": upload("keep.png")}, format="multipart"), 200, "upload a thumbnail")
+    check(client.patch(url, {"thumbnail": image_upload("keep.png")}, format="multipart"), 200, "upload a thumbnail")
     course = Course.objects.get(pk=world["course"].pk)
     stored = course.thumbnail.name
     assert stored.startswith("thumbnails/"), stored

@@ -87,21 +87,3 @@ def test_cache_off_means_every_request_queries(api_client, settings):
     CourseFactory()
     queries(api_client, LIST)
     assert queries(api_client, LIST)[0] > 0
-
-
-def test_reviews_and_refund_revocations_update_the_anonymous_figures(api_client, make_user):
-    from learning import services as learning_services
-    from payments import services as payment_services
-    from payments.tests.test_payments_api import make_payment
-    from users.models import Role
-
-    course = CourseFactory()
-    student = make_user(Role.STUDENT)
-    EnrollmentFactory(student=student, course=course, source="payment")
-    url = f"{LIST}{course.slug}/"
-    assert queries(api_client, url)[1]["students_count"] == 1
-    learning_services.review_create(user=student, course=course, rating=4)
-    assert queries(api_client, url)[1]["rating"] == 4.0
-    payment = make_payment(student, course)
-    payment_services.payment_refunded(payment_id=payment.pk)
-    assert queries(api_client, url)[1]["students_count"] == 0

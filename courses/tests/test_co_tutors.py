@@ -15,7 +15,6 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -23,46 +22,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.tests.helpers import run_together
 from courses.models import Course, Lesson, TutorInvitation, TutorInvitationStatus
+from courses.tests.co_tutoring import answer, pending, set_tutors, tutor_ids
 from courses.tests.contract import ok
-from courses.tests.factories import CourseFactory, LessonFactory, PartFactory
+from courses.tests.factories import CourseFactory
+from courses.tests.urls import COURSES, INVITATIONS
 from users.models import Role
-from users.tests.factories import UserFactory
+from users.tests.factories import person
 
 pytestmark = pytest.mark.django_db
 
-COURSES = "/api/courses/courses/"
-LESSONS = "/api/courses/lessons/"
-INVITATIONS = "/api/courses/tutor-invitations/"
 INVITATION_KEYS = {"id", "course", "invited_by", "status", "created_at", "responded_at"}
-
-
-def person(role: int = Role.TUTOR, **fields):
-    return UserFactory(role=role, password=None, **fields)
-
-
-def tutor_ids(course: Course) -> set[str]:
-    return set(Course.objects.get(pk=course.pk).tutors.values_list("pk", flat=True))
-
-
-def set_tutors(client, course: Course, *users):
-    return client.patch(f"{COURSES}{course.slug}/", {"tutors": [u.pk for u in users]}, format="json")
-
-
-def pending(course: Course, invitee) -> TutorInvitation:
-    return TutorInvitation.objects.get(course=course, invitee=invitee, status=TutorInvitationStatus.PENDING)
-
-
-def answer(client, invitation: TutorInvitation, verb: str):
-    return client.post(f"{INVITATIONS}{invitation.pk}/{verb}/")
-
-
-@pytest.fixture
-def b_course(db):
-    """Tutor B's published course with a free-preview lesson without video; tutor A elsewhere."""
-    a, b = person(first_name="Alice", last_name="Uploader"), person(first_name="Bob", last_name="Owner")
-    course = CourseFactory(tutors=[b], title="B's course", is_published=True)
-    lesson = LessonFactory(part=PartFactory(course=course), is_free_preview=True, duration=timedelta(0))
-    return a, b, course, lesson
 
 
 # --- Invitations: creating them ---------------------------------------------------------------------------
@@ -114,7 +83,7 @@ def test_a_declined_invitee_can_be_invited_again(b_course, client_for):
 
 
 def test_creating_a_course_with_tutors_invites_them(client_for, django_capture_on_commit_callbacks):
-    creator, other = person(), person()
+    creator, other = person(Role.TUTOR), person(Role.TUTOR)
 
     with django_capture_on_commit_callbacks(execute=True):
         data = ok(
@@ -231,7 +200,7 @@ def test_the_list_costs_the_same_queries_however_many_invitations(invited, clien
 
     few = count()
     for _ in range(5):
-        TutorInvitation.objects.create(course=CourseFactory(), invitee=a, invited_by=person())
+        TutorInvitation.objects.create(course=CourseFactory(), invitee=a, invited_by=person(Role.TUTOR))
     assert count() == few <= 3, "auth, count, page (course and inviter joined)"
 
 
@@ -259,7 +228,7 @@ def test_declining_adds_nobody(invited, client_for):
 def test_someone_elses_or_an_unknown_invitation_is_404(invited, client_for, verb):
     a, b, course, invitation, _ = invited
 
-    for caller in (b, person(), person(Role.ADMIN, is_staff=True)):
+    for caller in (b, person(Role.TUTOR), person(Role.ADMIN, is_staff=True)):
         ok(answer(client_for(caller), invitation, verb), 404)
     ok(client_for(a).post(f"{INVITATIONS}not-a-uuid/{verb}/"), 404)
     ok(client_for(a).post(f"{INVITATIONS}00000000-0000-0000-0000-000000000000/{verb}/"), 404)
@@ -306,7 +275,7 @@ def test_answering_needs_a_login(invited, client_for):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_accepts_have_one_effect():
-    a, b = person(), person()
+    a, b = person(Role.TUTOR), person(Role.TUTOR)
     course = CourseFactory(tutors=[b])
     invitation = TutorInvitation.objects.create(course=course, invitee=a, invited_by=b)
     token = str(RefreshToken.for_user(a).access_token)
@@ -338,7 +307,7 @@ def test_concurrent_accepts_have_one_effect():
 def test_accepting_shows_at_once_in_the_cached_anonymous_catalog(settings, client_for):
     settings.CATALOG_CACHE_SECONDS = 30
     cache.clear()
-    a, b = person(first_name="Newcomer"), person()
+    a, b = person(Role.TUTOR, first_name="Newcomer"), person(Role.TUTOR)
     course = CourseFactory(tutors=[b])
     invitation = TutorInvitation.objects.create(course=course, invitee=a, invited_by=b)
     anonymous = client_for(None)
@@ -364,12 +333,10 @@ def test_lessons_of_the_course_are_untouched_by_tutor_changes(b_course, client_f
     assert Lesson.objects.get(pk=lesson.pk).video_service_id == "kept-video"
 
 
-def test_admins_withdraw_pending_invitations_in_the_admin(invited, admin_user, client_for):
+def test_admins_withdraw_pending_invitations_in_the_admin(invited, admin_client, client_for):
     a, b, course, invitation, older = invited
-    client = Client()
-    client.force_login(admin_user)
 
-    response = client.post(
+    response = admin_client.post(
         reverse("admin:courses_tutorinvitation_changelist"),
         {"action": "cancel", "_selected_action": [str(invitation.pk), str(older.pk)]},
     )

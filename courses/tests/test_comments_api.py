@@ -11,11 +11,11 @@ from django.utils import timezone
 from courses.models import Comment
 from courses.tests.contract import ok
 from courses.tests.factories import CommentFactory, CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
+from courses.tests.urls import COMMENTS
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
-COMMENTS = "/api/courses/comments/"
 COMMENT_KEYS = {"id", "lesson", "text", "user", "parent", "replies_count", "created_at", "updated_at", "is_edited"}
 
 

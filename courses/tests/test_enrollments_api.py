@@ -8,11 +8,11 @@ import pytest
 from courses.models import Enrollment, EnrollmentSource
 from courses.tests.contract import COURSE_LIST_KEYS, ok
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
+from courses.tests.urls import ENROLLMENTS
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
-ENROLLMENTS = "/api/courses/enrollments/"
 ITEM_KEYS = {"id", "course", "enrolled_at", "progress"}
 PROGRESS_KEYS = {"completed_lessons", "total_lessons", "percent", "last_lesson"}
 

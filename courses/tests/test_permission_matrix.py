@@ -31,12 +31,12 @@ from courses.tests.factories import (
     LessonFactory,
     PartFactory,
 )
+from courses.tests.urls import API
 from users.models import Role, User
-from users.tests.factories import UserFactory
+from users.tests.factories import person
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/courses/"
 ROLES = ("anonymous", "user", "enrolled", "student", "other_tutor", "owner", "admin")
 SKIP = None  # a combination the contract leaves open: not generated
 
@@ -61,9 +61,6 @@ TUTOR_LISTS = statuses(403, anonymous=401, other_tutor=200, owner=200, admin=200
 def _build_world() -> tuple[dict, dict]:
     """A published paid course (a part, a free-preview lesson, a paid lesson), a draft course,
     a free published course, another tutor's draft, and one caller of each kind."""
-
-    def person(role: int, **fields):
-        return UserFactory(role=role, password=None, **fields)  # no password: no hashing cost
 
     users = {
         "anonymous": None,

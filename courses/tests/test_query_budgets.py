@@ -27,11 +27,11 @@ from courses.tests.factories import (
     LessonFactory,
     PartFactory,
 )
+from courses.tests.urls import API
 from users.models import Role, User, generate_user_id
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/courses/"
 
 # Ceilings, in SQL queries per request, authentication included. "auth" is the user row
 # behind the Bearer token; "count" and "page" are the paginator's two queries.

@@ -15,13 +15,12 @@ from django.db import connection
 
 from courses.models import Course, TutorInvitation
 from courses.tests.factories import CategoryFactory, CourseFactory, EnrollmentFactory
+from courses.tests.urls import CATEGORIES, COURSES
 from users.models import Role
+from users.tests.urls import ME_URL
 
 pytestmark = pytest.mark.django_db
 
-COURSES = "/api/courses/courses/"
-CATEGORIES = "/api/courses/categories/"
-ME = "/api/auth/users/me/"
 ON_POSTGRES = connection.vendor == "postgresql"
 
 
@@ -160,7 +159,7 @@ def test_search_survives_operators_and_quotes(catalog, client_for):
 
 def test_renaming_a_tutor_updates_search(catalog, client_for):
     quentin = catalog["quentin"]
-    response = client_for(quentin).patch(ME, {"first_name": "Bartholomew"}, format="json")
+    response = client_for(quentin).patch(ME_URL, {"first_name": "Bartholomew"}, format="json")
     assert response.status_code == 200, f"PATCH users/me: expected 200, got {response.status_code}: {response.data}"
     client = client_for(None)
     assert found(client, "search=Bartholomew") == {"Telescopes for beginners"}, "the new name is found"

@@ -13,13 +13,8 @@ from django.db import IntegrityError
 from core.slugs import SLUG_SUFFIX_ROOM, client_slug, save_with_unique_slug
 from courses.models import Category, Course, CoursePart, Lesson
 from courses.tests.factories import CourseFactory, PartFactory
+from courses.tests.urls import CATEGORIES, COURSES, LESSONS, PARTS
 from users.models import Role
-
-API = "/api/courses/"
-CATEGORIES = f"{API}categories/"
-COURSES = f"{API}courses/"
-PARTS = f"{API}course-parts/"
-LESSONS = f"{API}lessons/"
 
 
 def check(response, expected: int, what: str = ""):

@@ -7,7 +7,6 @@ django-storages backend and boto3, over HTTP on the loopback interface.
 
 from __future__ import annotations
 
-import io
 import re
 import urllib.request
 import uuid
@@ -16,18 +15,17 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from django.core.files.storage import default_storage, storages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.functional import empty
-from PIL import Image
 
+from core.tests.factories import image_bytes, image_upload
 from courses.models import Course
 from courses.placeholders import ASSET, PLACEHOLDER_THUMBNAIL, ensure_placeholders
 from courses.tests.factories import CourseFactory
+from courses.tests.urls import COURSES
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
-COURSES = "/api/courses/courses/"
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key"
 UNIQUE_THUMBNAIL = re.compile(r"^thumbnails/[0-9a-f]{32}\.png$")
@@ -99,12 +97,6 @@ def tutor_client(make_user, client_for):
     return client_for(tutor)
 
 
-def png(color: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (6, 6), color).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def keys(s3, prefix: str = "") -> list[str]:
     listing = s3.list_objects_v2(Bucket=s3.bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listing.get("Contents", []))
@@ -123,7 +115,7 @@ def fetch(url: str) -> tuple[int, bytes]:
 
 
 def create_course(client, title: str, image: bytes, filename: str = "cover.png") -> dict:
-    thumbnail = SimpleUploadedFile(filename, image, content_type="image/png")
+    thumbnail = image_upload(filename, image)
     response = client.post(COURSES, {"title": title, "thumbnail": thumbnail}, format="multipart")
     assert response.status_code == 201, (
         f"POST course with a thumbnail: expected 201, got {response.status_code}: {response.data}"
@@ -132,7 +124,7 @@ def create_course(client, title: str, image: bytes, filename: str = "cover.png")
 
 
 def test_uploaded_thumbnail_is_stored_in_the_bucket(use_s3, s3, tutor_client):
-    image = png((10, 200, 30))
+    image = image_bytes(color=(10, 200, 30))
     data = create_course(tutor_client, "Cloud course", image)
 
     stored = keys(s3, "thumbnails/")
@@ -146,7 +138,7 @@ def test_uploaded_thumbnail_is_stored_in_the_bucket(use_s3, s3, tutor_client):
 
 
 def test_thumbnail_url_is_a_presigned_url_on_the_endpoint(use_s3, s3, tutor_client):
-    image = png((200, 10, 30))
+    image = image_bytes(color=(200, 10, 30))
     data = create_course(tutor_client, "Signed course", image)
     url = data["thumbnail"]
     parts = urlsplit(url)
@@ -165,7 +157,7 @@ def test_thumbnail_url_is_a_presigned_url_on_the_endpoint(use_s3, s3, tutor_clie
 
 
 def test_same_filename_twice_does_not_overwrite(use_s3, s3, tutor_client):
-    first_image, second_image = png((1, 2, 3)), png((250, 250, 250))
+    first_image, second_image = image_bytes(color=(1, 2, 3)), image_bytes(color=(250, 250, 250))
     first = create_course(tutor_client, "First", first_image, filename="cover.png")
     second = create_course(tutor_client, "Second", second_image, filename="cover.png")
 
@@ -179,12 +171,12 @@ def test_same_filename_twice_does_not_overwrite(use_s3, s3, tutor_client):
 
 
 def test_replacing_a_thumbnail_uploads_a_new_object(use_s3, s3, tutor_client):
-    data = create_course(tutor_client, "Replace me", png((5, 5, 5)))
+    data = create_course(tutor_client, "Replace me", image_bytes(color=(5, 5, 5)))
     old_key = Course.objects.get(slug=data["slug"]).thumbnail.name
-    new_image = png((9, 99, 199))
+    new_image = image_bytes(color=(9, 99, 199))
     response = tutor_client.patch(
         f"{COURSES}{data['slug']}/",
-        {"thumbnail": SimpleUploadedFile("cover.png", new_image, content_type="image/png")},
+        {"thumbnail": image_upload("cover.png", new_image)},
         format="multipart",
     )
     assert response.status_code == 200, response.data
@@ -196,7 +188,7 @@ def test_replacing_a_thumbnail_uploads_a_new_object(use_s3, s3, tutor_client):
 
 def test_custom_domain_gives_plain_https_urls(use_s3, s3, tutor_client):
     use_s3(custom_domain="media.11tutors.example")
-    image = png((0, 0, 255))
+    image = image_bytes(color=(0, 0, 255))
     data = create_course(tutor_client, "Public course", image)
     url = data["thumbnail"]
     parts = urlsplit(url)

@@ -6,21 +6,20 @@ from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses import selectors as course_selectors
-from courses.api.views import deny
-from courses.models import Course, Enrollment
-from learning import services
+from courses.models import Course
+from learning import selectors, services
 from learning.api import serializers as s
 from learning.models import Review
+from learning.permissions import CanRecordLessonProgress, HasCourseProgress, IsReviewAuthor, IsReviewAuthorOrAdmin
 
 
 def _visible_course(request, slug: str) -> Course:
-    course = Course.objects.filter(course_selectors.course_visible_filter(request.user), slug=slug).first()
+    course = course_selectors.course_visible_get(user=request.user, slug=slug)
     if course is None:
         raise Http404
     return course
@@ -30,14 +29,13 @@ def _visible_course(request, slug: str) -> Course:
 class LessonProgressView(APIView):
     """Record the player position; 90 % of the duration (or `completed: true`) completes the lesson."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanRecordLessonProgress]
 
     def post(self, request, slug: str):
-        lesson = course_selectors.lesson_visible(user=request.user).filter(slug=slug).first()
+        lesson = course_selectors.lesson_visible_get(user=request.user, slug=slug)
         if lesson is None:
             raise Http404
-        if not course_selectors.user_may_watch(request.user, lesson):
-            deny(request, "Only people who may watch this lesson can record progress on it.")
+        self.check_object_permissions(request, lesson)
         serializer = s.ProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         progress = services.lesson_progress_record(student=request.user, lesson=lesson, **serializer.validated_data)
@@ -49,12 +47,11 @@ class LessonProgressView(APIView):
 class CourseProgressView(APIView):
     """The caller's progress in a course (enrolled students; the course's tutors and admins)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HasCourseProgress]
 
     def get(self, request, slug: str):
         course = _visible_course(request, slug)
-        if not course_selectors.user_has_progress_in(request.user, course):
-            deny(request, "Only enrolled students have progress in this course.")
+        self.check_object_permissions(request, course)
         return Response(s.CourseProgressSerializer(services.course_progress(student=request.user, course=course)).data)
 
 
@@ -76,10 +73,12 @@ class ReviewViewSet(viewsets.ModelViewSet):
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ReviewFilter
 
+    # Beyond a login for writes: whose review may be changed (checked before the body is read).
+    object_permissions = {"update": IsReviewAuthor, "partial_update": IsReviewAuthor, "destroy": IsReviewAuthorOrAdmin}
+
     def get_permissions(self):
-        if self.request.method in ("GET", "HEAD", "OPTIONS"):
-            return [AllowAny()]
-        return [IsAuthenticated()]
+        rule = self.object_permissions.get(self.action)
+        return [IsAuthenticatedOrReadOnly(), *([rule()] if rule else [])]
 
     def course(self) -> Course:
         if not hasattr(self, "_course"):
@@ -89,20 +88,15 @@ class ReviewViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Review.objects.none()
-        return Review.objects.filter(course=self.course()).select_related("user").order_by("-created_at")
+        return selectors.review_list(course=self.course())
 
     def perform_create(self, serializer):
-        course = self.course()
-        if not Enrollment.objects.filter(student=self.request.user, course=course, is_active=True).exists():
-            raise PermissionDenied("Only students enrolled in this course can review it.")
-        serializer.instance = services.review_create(user=self.request.user, course=course, **serializer.validated_data)
+        serializer.instance = services.review_create(
+            user=self.request.user, course=self.course(), **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        if serializer.instance.user_id != self.request.user.pk:
-            raise PermissionDenied("Only the author may edit a review.")
         serializer.instance = services.review_update(review=serializer.instance, data=serializer.validated_data)
 
     def perform_destroy(self, instance):
-        if instance.user_id != self.request.user.pk and not self.request.user.is_admin:
-            raise PermissionDenied("Only the author and administrators may delete a review.")
         services.review_delete(review=instance)

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
@@ -12,13 +11,6 @@ from learning.models import Review
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client_(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture
@@ -35,22 +27,22 @@ def review(make_user):
 
 
 @pytest.mark.parametrize("model", ["review", "lessonprogress", "lessonview", "certificate"])
-def test_changelists_search_and_filters(admin_client_, review, model):
+def test_changelists_search_and_filters(admin_client, review, model):
     url = reverse(f"admin:learning_{model}_changelist")
     for query in ({}, {"q": "test"}, {"q": review.user.email}):
-        assert admin_client_.get(url, query).status_code == 200
+        assert admin_client.get(url, query).status_code == 200
 
 
-def test_moderating_a_review_keeps_the_course_rating_exact(admin_client_, review):
+def test_moderating_a_review_keeps_the_course_rating_exact(admin_client, review):
     course = review.course
     course.refresh_from_db()
     assert course.rating == Decimal("3.00")
     change = reverse("admin:learning_review_change", args=[review.pk])
-    assert admin_client_.post(change, {"rating": 3, "text": "edited"}).status_code == 302
+    assert admin_client.post(change, {"rating": 3, "text": "edited"}).status_code == 302
     course.refresh_from_db()
     assert course.rating == Decimal("4.00")
     delete = reverse("admin:learning_review_delete", args=[review.pk])
-    assert admin_client_.post(delete, {"post": "yes"}).status_code == 302
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 302
     course.refresh_from_db()
     assert (course.rating, course.reviews_count) == (Decimal("5.00"), 1)
     assert Review.objects.count() == 1

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -455,13 +454,6 @@ def test_verify_url_is_named(learner, course):
 
 
 # --- Admin -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def test_admin_lists_and_searches_certificates(admin_client, learner, course):

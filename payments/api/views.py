@@ -12,7 +12,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.models import Course
 from payments import selectors, services
 from payments.api.serializers import CheckoutRequestSerializer, CheckoutResponseSerializer, PaymentSerializer
 from payments.models import Payment, PaymentStatus
@@ -63,7 +62,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = CheckoutRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        course = Course.objects.filter(is_published=True, **serializer.validated_data["course_id"]).first()
+        course = selectors.checkout_course(**serializer.validated_data["course_id"])
         if course is None:
             raise Http404("No published course with this id.")
         result = services.checkout_start(user=request.user, course=course)

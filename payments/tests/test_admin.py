@@ -1,7 +1,6 @@
 """The payments admin: read-only money records, working search and filters, a refund action."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from payments.models import Payment, PaymentStatus
@@ -10,39 +9,32 @@ from payments.tests.test_payments_api import make_payment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client_(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 @pytest.mark.parametrize("model", ["order", "payment", "webhookevent"])
-def test_changelists_search_and_filter(admin_client_, student, model):
+def test_changelists_search_and_filter(admin_client, student, model):
     make_payment(student)
     url = reverse(f"admin:payments_{model}_changelist")
     for query in ({}, {"q": "test"}, {"q": student.email}):
-        assert admin_client_.get(url, query).status_code == 200
+        assert admin_client.get(url, query).status_code == 200
     if model == "payment":
-        assert admin_client_.get(url, {"status__exact": PaymentStatus.COMPLETED}).status_code == 200
-        assert admin_client_.get(url, {"currency__exact": "USD"}).status_code == 200
+        assert admin_client.get(url, {"status__exact": PaymentStatus.COMPLETED}).status_code == 200
+        assert admin_client.get(url, {"currency__exact": "USD"}).status_code == 200
 
 
-def test_payments_cannot_be_added_edited_or_deleted_in_the_admin(admin_client_, student):
+def test_payments_cannot_be_added_edited_or_deleted_in_the_admin(admin_client, student):
     payment = make_payment(student)
-    assert admin_client_.get(reverse("admin:payments_payment_add")).status_code == 403
+    assert admin_client.get(reverse("admin:payments_payment_add")).status_code == 403
     change = reverse("admin:payments_payment_change", args=[payment.pk])
-    assert admin_client_.get(change).status_code == 200  # view only
-    response = admin_client_.post(change, {"amount": "0.01", "status": PaymentStatus.REFUNDED})
+    assert admin_client.get(change).status_code == 200  # view only
+    response = admin_client.post(change, {"amount": "0.01", "status": PaymentStatus.REFUNDED})
     assert response.status_code == 403
-    assert admin_client_.post(reverse("admin:payments_payment_delete", args=[payment.pk])).status_code == 403
+    assert admin_client.post(reverse("admin:payments_payment_delete", args=[payment.pk])).status_code == 403
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.COMPLETED
 
 
-def test_refund_action_asks_stripe(admin_client_, student, fake_stripe):
+def test_refund_action_asks_stripe(admin_client, student, fake_stripe):
     payment = make_payment(student, stripe_payment_intent="pi_admin")
-    response = admin_client_.post(
+    response = admin_client.post(
         reverse("admin:payments_payment_changelist"),
         {"action": "refund", "_selected_action": [str(payment.pk)]},
         follow=True,

@@ -9,16 +9,15 @@ from courses.models import Enrollment
 from courses.tests.factories import CourseFactory, EnrollmentFactory
 from payments.models import Order, Payment, PaymentReason, PaymentStatus
 from payments.stripe_gateway import to_minor_units
+from payments.tests.urls import PAYMENTS
 
 pytestmark = pytest.mark.django_db
-
-URL = "/api/payments/payments/"
 
 
 def test_paid_course_creates_order_pending_payment_and_exact_checkout_session(
     fake_stripe, client_for, student, paid_course, settings
 ):
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -69,7 +68,7 @@ def test_amount_is_sent_in_the_currencys_smallest_unit_exactly(
     fake_stripe, client_for, student, price, currency, minor
 ):
     course = CourseFactory(price=Decimal(price), currency=currency)
-    assert client_for(student).post(URL, {"course_id": str(course.pk)}).status_code == 200
+    assert client_for(student).post(PAYMENTS, {"course_id": str(course.pk)}).status_code == 200
     form = fake_stripe.requests[-1]["form"]
     assert form["line_items[0][price_data][unit_amount]"] == str(minor)
     assert form["line_items[0][price_data][currency]"] == currency.lower()
@@ -83,14 +82,14 @@ def test_minor_units_never_go_through_floats():
 
 
 def test_course_can_be_named_by_slug(fake_stripe, client_for, student, paid_course):
-    assert client_for(student).post(URL, {"course_id": paid_course.slug}).status_code == 200
+    assert client_for(student).post(PAYMENTS, {"course_id": paid_course.slug}).status_code == 200
     assert Payment.objects.get().order.items.get().course == paid_course
 
 
 def test_open_checkout_is_reused_not_duplicated(fake_stripe, client_for, student, paid_course):
     client = client_for(student)
-    first = client.post(URL, {"course_id": str(paid_course.pk)}).json()
-    second = client.post(URL, {"course_id": str(paid_course.pk)}).json()
+    first = client.post(PAYMENTS, {"course_id": str(paid_course.pk)}).json()
+    second = client.post(PAYMENTS, {"course_id": str(paid_course.pk)}).json()
     assert first["checkout_session_id"] == second["checkout_session_id"]
     assert Payment.objects.count() == 1
     assert len([r for r in fake_stripe.requests if r["method"] == "POST"]) == 1
@@ -99,7 +98,7 @@ def test_open_checkout_is_reused_not_duplicated(fake_stripe, client_for, student
 def test_free_course_enrols_immediately_without_stripe(client_for, student, settings):
     settings.STRIPE_SECRET_KEY = ""
     course = CourseFactory(price=Decimal("0"))
-    response = client_for(student).post(URL, {"course_id": str(course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(course.pk)})
     assert response.status_code == 200
     assert response.json() == {
         "enrolled": True,
@@ -113,7 +112,7 @@ def test_free_course_enrols_immediately_without_stripe(client_for, student, sett
 
 def test_paid_checkout_without_stripe_configured_is_503(client_for, student, paid_course, settings):
     settings.STRIPE_SECRET_KEY = ""
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 503
     assert response.json() == {"detail": "payments are not configured"}
     assert not Payment.objects.exists()
@@ -129,7 +128,7 @@ def test_paid_checkout_without_stripe_configured_is_503(client_for, student, pai
 )
 def test_stripe_errors_give_502_and_leave_nothing_pending(fake_stripe, client_for, student, paid_course, status, body):
     fake_stripe.fail_with = (status, body)
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 502
     assert "secret upstream detail" not in response.content.decode()
     assert "payment provider" in response.json()["detail"]
@@ -141,7 +140,7 @@ def test_stripe_errors_give_502_and_leave_nothing_pending(fake_stripe, client_fo
 def test_stripe_timeout_gives_502_and_failed_rows(fake_stripe, client_for, student, paid_course, settings):
     settings.STRIPE_READ_TIMEOUT = 0.2
     fake_stripe.delay_seconds = 0.6
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 502
     assert Payment.objects.get().status == PaymentStatus.FAILED
 
@@ -150,47 +149,47 @@ def test_stripe_unreachable_gives_502(client_for, student, paid_course, settings
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # discard port: connection refused
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 502
     assert Payment.objects.get().status == PaymentStatus.FAILED
 
 
 @pytest.mark.parametrize("course_id", ["", "not a slug!", "../etc", 123, None, ["x"], "a" * 300])
 def test_malformed_course_ids_are_400(fake_stripe, client_for, student, course_id):
-    response = client_for(student).post(URL, {"course_id": course_id}, format="json")
+    response = client_for(student).post(PAYMENTS, {"course_id": course_id}, format="json")
     assert response.status_code == 400, response.content
     assert "course_id" in response.json()
 
 
 def test_missing_course_id_is_400(client_for, student):
-    assert client_for(student).post(URL, {}, format="json").status_code == 400
+    assert client_for(student).post(PAYMENTS, {}, format="json").status_code == 400
 
 
 def test_unknown_and_unpublished_courses_are_404(fake_stripe, client_for, student):
     draft = CourseFactory(is_published=False)
     client = client_for(student)
-    assert client.post(URL, {"course_id": "0f0e0d0c-0b0a-4000-8000-000000000000"}).status_code == 404
-    assert client.post(URL, {"course_id": "no-such-course"}).status_code == 404
-    assert client.post(URL, {"course_id": str(draft.pk)}).status_code == 404
+    assert client.post(PAYMENTS, {"course_id": "0f0e0d0c-0b0a-4000-8000-000000000000"}).status_code == 404
+    assert client.post(PAYMENTS, {"course_id": "no-such-course"}).status_code == 404
+    assert client.post(PAYMENTS, {"course_id": str(draft.pk)}).status_code == 404
     assert not Order.objects.exists()
 
 
 def test_already_enrolled_is_409(fake_stripe, client_for, student, paid_course):
     EnrollmentFactory(student=student, course=paid_course)
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 409
     assert not Payment.objects.exists()
 
 
 def test_anonymous_checkout_is_401(api_client, paid_course):
-    response = api_client.post(URL, {"course_id": str(paid_course.pk)})
+    response = api_client.post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 401
     assert "WWW-Authenticate" in response
 
 
 def test_forged_user_in_body_is_ignored(fake_stripe, client_for, student, make_user, paid_course):
     victim = make_user()
-    client_for(student).post(URL, {"course_id": str(paid_course.pk), "user": victim.pk, "user_id": victim.pk})
+    client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk), "user": victim.pk, "user_id": victim.pk})
     payment = Payment.objects.get()
     assert payment.user == student
     assert fake_stripe.requests[-1]["form"]["metadata[user_id]"] == student.pk

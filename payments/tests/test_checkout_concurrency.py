@@ -24,10 +24,10 @@ from core.tests.helpers import run_together
 from courses.tests.factories import CourseFactory
 from payments import services
 from payments.models import Order, OrderItem, Payment, PaymentReason, PaymentStatus
+from payments.tests.urls import PAYMENTS
 from users.models import Role
 from users.tests.factories import UserFactory
 
-URL = "/api/payments/payments/"
 HTTP_TIMEOUT = 30
 
 
@@ -54,7 +54,10 @@ class CheckoutTarget:
         def checkout():
             with requests.Session() as session:
                 return session.post(
-                    f"{self.base_url}{URL}", json={"course_id": self.course_id}, headers=headers, timeout=HTTP_TIMEOUT
+                    f"{self.base_url}{PAYMENTS}",
+                    json={"course_id": self.course_id},
+                    headers=headers,
+                    timeout=HTTP_TIMEOUT,
                 )
 
         return run_together([checkout] * n, timeout=HTTP_TIMEOUT * 2)
@@ -152,7 +155,7 @@ def test_checkout_being_created_elsewhere_is_waited_for_then_409_without_a_secon
     monkeypatch.setattr(services, "CHECKOUT_WAIT_SECONDS", 0.2)
     in_flight = _in_flight(student, paid_course)
 
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
 
     assert response.status_code == 409, response.content
     assert response.json() == {
@@ -170,7 +173,7 @@ def test_payment_stuck_without_session_past_the_stripe_timeouts_is_stale_and_doe
     long_ago = timezone.now() - services.checkout_creation_deadline() - timedelta(seconds=1)
     Payment.objects.filter(pk=stuck.pk).update(created_at=long_ago)
 
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
 
     assert response.status_code == 200, response.content
     assert len(_sessions_created(fake_stripe)) == 1
@@ -194,7 +197,7 @@ def test_unexpected_error_creating_the_session_fails_the_payment(
 
     monkeypatch.setattr(services.stripe_gateway, "checkout_session_create", broken)
 
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
 
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error"}

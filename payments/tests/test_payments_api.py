@@ -14,10 +14,10 @@ from courses.models import Enrollment
 from courses.tests.factories import CourseFactory
 from payments.models import Order, OrderItem, Payment, PaymentReason, PaymentStatus
 from payments.tests.conftest import event
+from payments.tests.urls import PAYMENTS
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/payments/payments/"
 FIELDS = {"id", "amount", "currency", "status", "status_display", "method", "course", "created_at", "completed_at"}
 
 
@@ -33,7 +33,7 @@ def make_payment(user, course=None, *, status=PaymentStatus.COMPLETED, **fields)
 def test_list_shows_only_the_callers_payments_in_the_contract_shape(client_for, student, make_user):
     mine = make_payment(student)
     make_payment(make_user())
-    body = client_for(student).get(URL).json()
+    body = client_for(student).get(PAYMENTS).json()
     assert body["count"] == 1
     item = body["results"][0]
     assert set(item) == FIELDS
@@ -46,11 +46,11 @@ def test_list_shows_only_the_callers_payments_in_the_contract_shape(client_for, 
 
 def test_another_users_payment_is_404(client_for, student, make_user):
     theirs = make_payment(make_user())
-    assert client_for(student).get(f"{URL}{theirs.pk}/").status_code == 404
+    assert client_for(student).get(f"{PAYMENTS}{theirs.pk}/").status_code == 404
 
 
 def test_malformed_payment_id_is_404(client_for, student):
-    assert client_for(student).get(f"{URL}not-a-uuid/").status_code == 404
+    assert client_for(student).get(f"{PAYMENTS}not-a-uuid/").status_code == 404
 
 
 def test_admin_sees_all_and_filters(client_for, admin_user, student, make_user):
@@ -58,21 +58,21 @@ def test_admin_sees_all_and_filters(client_for, admin_user, student, make_user):
     make_payment(student)
     make_payment(other, status=PaymentStatus.FAILED)
     admin = client_for(admin_user)
-    assert admin.get(URL).json()["count"] == 2
-    assert admin.get(URL, {"user": other.pk}).json()["count"] == 1
-    assert admin.get(URL, {"status": -1}).json()["count"] == 1
-    assert admin.get(URL, {"status": "bogus"}).status_code == 400
+    assert admin.get(PAYMENTS).json()["count"] == 2
+    assert admin.get(PAYMENTS, {"user": other.pk}).json()["count"] == 1
+    assert admin.get(PAYMENTS, {"status": -1}).json()["count"] == 1
+    assert admin.get(PAYMENTS, {"status": "bogus"}).status_code == 400
 
 
 def test_anonymous_is_401(api_client):
-    assert api_client.get(URL).status_code == 401
+    assert api_client.get(PAYMENTS).status_code == 401
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_clients_cannot_modify_payments(client_for, student, admin_user, method):
     payment = make_payment(student)
     for who in (student, admin_user):
-        response = getattr(client_for(who), method)(f"{URL}{payment.pk}/", {"status": 2, "amount": "0.01"})
+        response = getattr(client_for(who), method)(f"{PAYMENTS}{payment.pk}/", {"status": 2, "amount": "0.01"})
         assert response.status_code == 405
     payment.refresh_from_db()
     assert payment.amount != Decimal("0.01")
@@ -81,7 +81,7 @@ def test_clients_cannot_modify_payments(client_for, student, admin_user, method)
 def test_list_query_count_does_not_grow(client_for, student):
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client_for(student).get(URL).status_code == 200
+            assert client_for(student).get(PAYMENTS).status_code == 200
         return len(ctx.captured_queries)
 
     make_payment(student)
@@ -98,7 +98,7 @@ def test_admin_refund_calls_stripe_and_the_webhook_finishes(fake_stripe, client_
     course = CourseFactory()
     payment = make_payment(student, course, stripe_payment_intent="pi_test_7")
     Enrollment.objects.create(student=student, course=course, source="payment")
-    response = client_for(admin_user).post(f"{URL}{payment.pk}/refund/")
+    response = client_for(admin_user).post(f"{PAYMENTS}{payment.pk}/refund/")
     assert response.status_code == 202
     sent = fake_stripe.requests[-1]
     assert (sent["path"], sent["form"]["payment_intent"]) == ("/v1/refunds", "pi_test_7")
@@ -112,20 +112,20 @@ def test_admin_refund_calls_stripe_and_the_webhook_finishes(fake_stripe, client_
 
 def test_refund_is_admin_only(fake_stripe, client_for, student, tutor):
     payment = make_payment(student, stripe_payment_intent="pi_x")
-    assert client_for(student).post(f"{URL}{payment.pk}/refund/").status_code == 403
-    assert client_for(tutor).post(f"{URL}{payment.pk}/refund/").status_code == 403
+    assert client_for(student).post(f"{PAYMENTS}{payment.pk}/refund/").status_code == 403
+    assert client_for(tutor).post(f"{PAYMENTS}{payment.pk}/refund/").status_code == 403
     assert not fake_stripe.refunds
 
 
 def test_refunding_a_pending_payment_is_409(fake_stripe, client_for, admin_user, student):
     payment = make_payment(student, status=PaymentStatus.PENDING)
-    assert client_for(admin_user).post(f"{URL}{payment.pk}/refund/").status_code == 409
+    assert client_for(admin_user).post(f"{PAYMENTS}{payment.pk}/refund/").status_code == 409
 
 
 def test_refund_when_stripe_fails_is_502(fake_stripe, client_for, admin_user, student):
     payment = make_payment(student, stripe_payment_intent="pi_x")
     fake_stripe.fail_with = (500, {"error": {"type": "api_error", "message": "boom"}})
-    assert client_for(admin_user).post(f"{URL}{payment.pk}/refund/").status_code == 502
+    assert client_for(admin_user).post(f"{PAYMENTS}{payment.pk}/refund/").status_code == 502
     assert Payment.objects.get().status == PaymentStatus.COMPLETED
 
 
@@ -133,7 +133,7 @@ def test_refund_when_stripe_fails_is_502(fake_stripe, client_for, admin_user, st
 
 
 def start_checkout(client, course) -> Payment:
-    assert client.post(URL, {"course_id": str(course.pk)}).status_code == 200
+    assert client.post(PAYMENTS, {"course_id": str(course.pk)}).status_code == 200
     payment = Payment.objects.get(order__items__course=course)
     Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(hours=1))
     return payment
@@ -160,7 +160,7 @@ def test_reconcile_fails_expired_checkouts_and_leaves_open_and_recent_ones(fake_
     client = client_for(student)
     expired = start_checkout(client, expired_course)
     still_open = start_checkout(client, open_course)
-    assert client.post(URL, {"course_id": str(recent_course.pk)}).status_code == 200
+    assert client.post(PAYMENTS, {"course_id": str(recent_course.pk)}).status_code == 200
     fake_stripe.expire(expired.checkout_session_id)
     reconcile("--older-than", "30")
     statuses = dict(Payment.objects.values_list("order__items__course", "status"))

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from courses.tests.factories import CourseFactory, LessonFactory, PartFactory
 from payments.models import Payment, PaymentStatus
 from payments.tests.conftest import event
+from payments.tests.urls import PAYMENTS
 from videos.models import VideoUpload
 from videos.storage import video_storage
 
@@ -31,7 +32,7 @@ def test_checkout_webhook_access_refund_revocation(fake_stripe, client_for, stud
     before = client.get(lesson_url).json()
     assert (before["locked"], before["otp"], before["playbackInfo"]) == (True, None, None)
 
-    checkout = client.post("/api/payments/payments/", {"course_id": str(course.pk)}).json()
+    checkout = client.post(PAYMENTS, {"course_id": str(course.pk)}).json()
     session = fake_stripe.pay(checkout["checkout_session_id"], payment_intent="pi_flow")
     assert deliver(event("checkout.session.completed", session)).status_code == 200
 
@@ -45,10 +46,10 @@ def test_checkout_webhook_access_refund_revocation(fake_stripe, client_for, stud
     enrolments = client.get("/api/courses/enrollments/").json()["results"]
     assert [e["course"]["slug"] for e in enrolments] == [course.slug]
     assert enrolments[0]["course"]["is_enrolled"] is True
-    assert client.get("/api/payments/payments/").json()["results"][0]["status"] == PaymentStatus.COMPLETED
+    assert client.get(PAYMENTS).json()["results"][0]["status"] == PaymentStatus.COMPLETED
 
     payment = Payment.objects.get()
-    assert client_for(admin_user).post(f"/api/payments/payments/{payment.pk}/refund/").status_code == 202
+    assert client_for(admin_user).post(f"{PAYMENTS}{payment.pk}/refund/").status_code == 202
     charge = {"id": "ch_flow", "object": "charge", "payment_intent": "pi_flow", "refunded": True}
     assert deliver(event("charge.refunded", charge)).status_code == 200
 
@@ -62,7 +63,7 @@ def test_checkout_webhook_access_refund_revocation(fake_stripe, client_for, stud
 def test_deleting_a_user_keeps_their_payments(fake_stripe, client_for, student):
     course = CourseFactory()
     client = client_for(student)
-    client.post("/api/payments/payments/", {"course_id": str(course.pk)})
+    client.post(PAYMENTS, {"course_id": str(course.pk)})
     assert client.delete(f"/api/auth/users/{student.pk}/").status_code == 204
     payment = Payment.objects.get()
     assert payment.user is None

@@ -12,16 +12,15 @@ from courses.models import Enrollment, EnrollmentSource
 from payments import services
 from payments.models import Payment, PaymentReason, PaymentStatus, WebhookEvent
 from payments.tests.conftest import event, sign
+from payments.tests.urls import PAYMENTS
 
 pytestmark = pytest.mark.django_db
-
-URL = "/api/payments/payments/"
 
 
 @pytest.fixture
 def checkout(fake_stripe, client_for, student, paid_course):
     """A student with an open checkout for the paid course: returns (payment, stripe session)."""
-    response = client_for(student).post(URL, {"course_id": str(paid_course.pk)})
+    response = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)})
     assert response.status_code == 200, response.content
     payment = Payment.objects.get()
     return payment, fake_stripe.sessions[payment.checkout_session_id]
@@ -350,7 +349,7 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
 
     student = make_user(Role.STUDENT)
     course = CourseFactory()
-    assert client_for(student).post(URL, {"course_id": str(course.pk)}).status_code == 200
+    assert client_for(student).post(PAYMENTS, {"course_id": str(course.pk)}).status_code == 200
     payment = Payment.objects.get()
     payload = completed(fake_stripe, payment)
     header = sign(payload)

@@ -212,9 +212,8 @@ class UserDetailView(generics.RetrieveUpdateDestroyAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[User]:
-        user = self.request.user
         # Other people's records are not even known to non-admins: 404, not 403.
-        return selectors.user_list() if user.is_admin else User.objects.filter(pk=user.pk)
+        return selectors.user_visible_list(viewer=self.request.user)
 
     def get_object(self) -> User:
         if not looks_like_user_id(self.kwargs.get(self.lookup_field)):

@@ -22,6 +22,11 @@ class UserFactory(factory.django.DjangoModelFactory):
         return model_class.objects.create_user(*args, password=password, **kwargs)
 
 
+def person(role: int, **fields) -> User:
+    """A user of ``role`` with no password (no hashing cost), for tests that never log in with one."""
+    return UserFactory(role=role, password=None, **fields)
+
+
 class OnboardingAnswerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OnboardingAnswer

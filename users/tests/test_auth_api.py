@@ -11,14 +11,12 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from users import services
 from users.models import User
 from users.tests.factories import PASSWORD
+from users.tests.urls import ME_URL, REFRESH_URL, TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_URL = "/api/auth/token/"
-REFRESH_URL = "/api/auth/token/refresh/"
 VERIFY_URL = "/api/auth/token/verify/"
 LOGOUT_URL = "/api/auth/logout/"
-ME_URL = "/api/auth/users/me/"
 GARBAGE_BEARER = "Bearer xyz"
 
 

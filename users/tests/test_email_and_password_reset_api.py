@@ -21,6 +21,7 @@ from core.tasks import enqueue_on_commit
 from users.models import User
 from users.services import EMAIL_VERIFICATION_SALT, email_verification_token_make
 from users.tests.factories import PASSWORD
+from users.tests.urls import ME_URL, REFRESH_URL, TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,6 @@ VERIFY_URL = "/api/auth/email/verify/"
 RESEND_URL = "/api/auth/email/resend/"
 RESET_URL = "/api/auth/password/reset/"
 CONFIRM_URL = "/api/auth/password/reset/confirm/"
-TOKEN_URL = "/api/auth/token/"
-REFRESH_URL = "/api/auth/token/refresh/"
-ME_URL = "/api/auth/users/me/"
 FRONTEND = "https://app.11tutors.test"
 NEW_PASSWORD = "Fresh-Strong-Pass-93"
 

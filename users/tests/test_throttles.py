@@ -12,12 +12,10 @@ import pytest
 
 from users.models import User
 from users.tests.factories import PASSWORD
+from users.tests.urls import TOKEN_URL, TUTORS_URL, USERS_URL
 
 pytestmark = pytest.mark.django_db
 
-USERS_URL = "/api/auth/users/"
-TUTORS_URL = "/api/auth/tutors/"
-TOKEN_URL = "/api/auth/token/"
 RETRY_DETAIL = re.compile(r"^Too many (registration|login) attempts\. Try again in (\d+) seconds?\.$")
 
 

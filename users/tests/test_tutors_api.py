@@ -5,25 +5,13 @@ from __future__ import annotations
 import pytest
 
 from users.models import Role, User
+from users.tests.contract import USER_KEYS
+from users.tests.urls import TUTORS_URL
 
 pytestmark = pytest.mark.django_db
 
-TUTORS_URL = "/api/auth/tutors/"
 TUTOR_ME_URL = "/api/auth/tutors/me/"
 DIRECTORY_KEYS = {"id", "first_name", "last_name", "avatar", "bio", "courses_count"}
-USER_KEYS = {
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "role",
-    "is_email_verified",
-    "phone",
-    "username",
-    "avatar",
-    "created_at",
-    "updated_at",
-}
 
 
 def test_the_tutor_directory_is_public_and_lists_only_active_tutors(api_client, make_user):

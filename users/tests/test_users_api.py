@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import time
 from urllib.parse import parse_qs, quote, urlsplit
@@ -12,36 +11,20 @@ import pytest
 from django.core import mail, signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from PIL import Image
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from core.tests.factories import image_bytes, image_upload, png_of_size
 from users.models import Role, User
 from users.services import EMAIL_VERIFICATION_SALT
+from users.tests.contract import USER_KEYS
 from users.tests.factories import PASSWORD, UserFactory
+from users.tests.urls import ME_URL, REFRESH_URL, TOKEN_URL, TUTORS_URL, USERS_URL
 
 pytestmark = pytest.mark.django_db
 
-USERS_URL = "/api/auth/users/"
-TUTORS_URL = "/api/auth/tutors/"
-ME_URL = "/api/auth/users/me/"
 PASSWORD_URL = "/api/auth/users/me/password/"
-TOKEN_URL = "/api/auth/token/"
-REFRESH_URL = "/api/auth/token/refresh/"
 
-USER_KEYS = {
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "role",
-    "is_email_verified",
-    "phone",
-    "username",
-    "avatar",
-    "created_at",
-    "updated_at",
-}
 NEW_PASSWORD = "Another-Strong-Pass-77"
 
 
@@ -54,14 +37,6 @@ def registration(**overrides) -> dict:
 def detail_url(user_or_id) -> str:
     pk = getattr(user_or_id, "pk", user_or_id)
     return f"{USERS_URL}{pk}/"
-
-
-def png_file(name: str = "avatar.png", size: tuple[int, int] = (8, 8)):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color=(200, 30, 30)).save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def ids(response) -> list[str]:
@@ -425,7 +400,7 @@ def test_me_patch_with_overlong_names_is_400(client_for, user):
 
 
 def test_me_avatar_upload_stores_the_image_and_returns_an_absolute_media_url(client_for, user, settings):
-    response = client_for(user).patch(ME_URL, {"avatar": png_file()}, format="multipart")
+    response = client_for(user).patch(ME_URL, {"avatar": image_upload("avatar.png")}, format="multipart")
 
     assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.data!r}"
     url = response.data["avatar"]
@@ -439,7 +414,9 @@ def test_me_avatar_upload_stores_the_image_and_returns_an_absolute_media_url(cli
 
 
 def test_me_avatar_upload_with_text_fields_in_the_same_multipart_body(client_for, user):
-    response = client_for(user).patch(ME_URL, {"avatar": png_file(), "first_name": "Pic"}, format="multipart")
+    response = client_for(user).patch(
+        ME_URL, {"avatar": image_upload("avatar.png"), "first_name": "Pic"}, format="multipart"
+    )
 
     assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.data!r}"
     assert response.data["first_name"] == "Pic"
@@ -447,9 +424,7 @@ def test_me_avatar_upload_with_text_fields_in_the_same_multipart_body(client_for
 
 
 def test_me_avatar_upload_of_a_non_image_is_400(client_for, user):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    fake = SimpleUploadedFile("avatar.png", b"%PDF-1.4 definitely not a picture", content_type="image/png")
+    fake = image_upload("avatar.png", b"%PDF-1.4 definitely not a picture")
 
     response = client_for(user).patch(ME_URL, {"avatar": fake}, format="multipart")
 
@@ -460,7 +435,7 @@ def test_me_avatar_upload_of_a_non_image_is_400(client_for, user):
 
 def test_me_avatar_upload_larger_than_the_limit_is_400(client_for, user, settings):
     settings.MAX_IMAGE_UPLOAD_BYTES = 64
-    upload = png_file(size=(64, 64))
+    upload = image_upload("avatar.png", image_bytes(size=(64, 64)))
     assert upload.size > 64
 
     response = client_for(user).patch(ME_URL, {"avatar": upload}, format="multipart")
@@ -471,11 +446,7 @@ def test_me_avatar_upload_larger_than_the_limit_is_400(client_for, user, setting
 
 
 def bomb_upload(width: int, height: int):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from core.tests.factories import png_of_size
-
-    return SimpleUploadedFile("avatar.png", png_of_size(width, height), content_type="image/png")
+    return image_upload("avatar.png", png_of_size(width, height))
 
 
 def test_me_avatar_decompression_bomb_is_400_naming_the_pixel_limit(client_for, user):

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from core.tests.helpers import admin_filters_follow
 from users.models import Role
 from videos.models import VideoUpload
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/videos/videoupload/"
-
-
-@pytest.fixture
-def admin_client_(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture
@@ -31,30 +24,24 @@ def uploads(make_user):
     return local
 
 
-def test_changelist_search_and_every_filter_render(uploads, admin_client_):
+def test_changelist_search_and_every_filter_render(uploads, admin_client):
     assert reverse("admin:videos_videoupload_changelist") == CHANGELIST
-    response = admin_client_.get(CHANGELIST)
+    response = admin_client.get(CHANGELIST)
     assert response.status_code == 200, response.status_code
     assert response.context["cl"].result_count == 2
 
-    searched = admin_client_.get(f"{CHANGELIST}?q=test-uploader")
+    searched = admin_client.get(f"{CHANGELIST}?q=test-uploader")
     assert [u.video_id for u in searched.context["cl"].result_list] == ["localvideo1"]
 
-    checked = []
-    for spec in response.context["cl"].filter_specs:
-        choices = [c for c in spec.choices(response.context["cl"]) if not c["selected"]]
-        assert choices, f"filter {spec.title!r} offers no option"
-        filtered = admin_client_.get(f"{CHANGELIST}{choices[0]['query_string']}")
-        assert filtered.status_code == 200, f"{spec.title}: expected 200, got {filtered.status_code}"
-        checked.append(spec.title)
+    checked = admin_filters_follow(admin_client, CHANGELIST, response)
     assert len(checked) == 2, checked
 
 
-def test_uploads_are_read_only(uploads, admin_client_):
-    assert admin_client_.get(f"{CHANGELIST}add/").status_code == 403
+def test_uploads_are_read_only(uploads, admin_client):
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
     change = reverse("admin:videos_videoupload_change", args=[uploads.pk])
-    page = admin_client_.get(change)
+    page = admin_client.get(change)
     assert page.status_code == 200 and "localvideo1" in page.content.decode()
-    assert admin_client_.post(change, {"title": "Renamed"}).status_code == 403
+    assert admin_client.post(change, {"title": "Renamed"}).status_code == 403
     uploads.refresh_from_db()
     assert uploads.title == "Test lecture"

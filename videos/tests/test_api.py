@@ -22,27 +22,23 @@ from django.test.utils import CaptureQueriesContext
 
 from courses.models import Lesson, VideoStatus
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
+from courses.tests.urls import LESSONS
 from users.models import Role
-from users.tests.factories import UserFactory
+from users.tests.factories import person
 from videos import tasks
 from videos.models import VideoUpload
 from videos.providers import VideoInfo, vdocipher
 from videos.tests.fake_vdocipher import CLIENT_PAYLOAD, OTP, PLAYBACK_INFO
+from videos.tests.urls import CREDENTIALS
 
 pytestmark = pytest.mark.django_db
 
-LESSONS = "/api/courses/lessons/"
-CREDENTIALS = "/api/courses/vdocipher/upload-credentials/"
 ROLES = ("anonymous", "user", "enrolled", "other_tutor", "owner", "admin")
 UPSTREAM_BODY = "UPSTREAM-INTERNALS-do-not-show"
 
 
 def otp_url(video_id: str) -> str:
     return f"/api/courses/vdocipher/video/{video_id}/otp/"
-
-
-def person(role: int, **fields):
-    return UserFactory(role=role, password=None, **fields)
 
 
 def upload(video_id: str, uploader, title: str = "clip") -> VideoUpload:

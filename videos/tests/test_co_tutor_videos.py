@@ -7,53 +7,18 @@ themselves: courses/tests/test_co_tutors.py.)
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from courses.models import Course, TutorInvitation, TutorInvitationStatus
+from courses.tests.co_tutoring import answer, pending, set_tutors, tutor_ids
 from courses.tests.contract import ok
-from courses.tests.factories import CourseFactory, LessonFactory, PartFactory
+from courses.tests.urls import LESSONS
 from users.models import Role
-from users.tests.factories import UserFactory
+from users.tests.factories import person
 from videos.models import VideoUpload
 from videos.tests.fake_vdocipher import OTP, PLAYBACK_INFO
+from videos.tests.urls import CREDENTIALS
 
 pytestmark = pytest.mark.django_db
-
-COURSES = "/api/courses/courses/"
-LESSONS = "/api/courses/lessons/"
-INVITATIONS = "/api/courses/tutor-invitations/"
-CREDENTIALS = "/api/courses/vdocipher/upload-credentials/"
-
-
-def person(role: int = Role.TUTOR, **fields):
-    return UserFactory(role=role, password=None, **fields)
-
-
-def tutor_ids(course: Course) -> set[str]:
-    return set(Course.objects.get(pk=course.pk).tutors.values_list("pk", flat=True))
-
-
-def set_tutors(client, course: Course, *users):
-    return client.patch(f"{COURSES}{course.slug}/", {"tutors": [u.pk for u in users]}, format="json")
-
-
-def pending(course: Course, invitee) -> TutorInvitation:
-    return TutorInvitation.objects.get(course=course, invitee=invitee, status=TutorInvitationStatus.PENDING)
-
-
-def answer(client, invitation: TutorInvitation, verb: str):
-    return client.post(f"{INVITATIONS}{invitation.pk}/{verb}/")
-
-
-@pytest.fixture
-def b_course(db):
-    """Tutor B's published course with a free-preview lesson without video; tutor A elsewhere."""
-    a, b = person(first_name="Alice", last_name="Uploader"), person(first_name="Bob", last_name="Owner")
-    course = CourseFactory(tutors=[b], title="B's course", is_published=True)
-    lesson = LessonFactory(part=PartFactory(course=course), is_free_preview=True, duration=timedelta(0))
-    return a, b, course, lesson
 
 
 # --- Attaching another tutor's video ------------------------------------------------------------------

@@ -41,26 +41,22 @@ import eleven_tutors.urls
 from courses.models import Enrollment, Lesson, VideoStatus
 from courses.placeholders import ASSET, PLACEHOLDER_THUMBNAIL, ensure_placeholders
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
+from courses.tests.urls import LESSONS
 from users.models import Role
-from users.tests.factories import UserFactory
+from users.tests.factories import person
 from videos.models import VideoUpload
 from videos.providers import VideoProviderError, local
 from videos.providers.local import LocalProvider
 from videos.storage import PrivateVideoStorage, move_public_videos, video_storage
 from videos.streaming import CHUNK_BYTES, file_chunks
+from videos.tests.urls import CREDENTIALS
 
 pytestmark = pytest.mark.django_db
 
-LESSONS = "/api/courses/lessons/"
-CREDENTIALS = "/api/courses/vdocipher/upload-credentials/"
 UPLOAD = "/api/courses/vdocipher/local/upload/"
 # Several streaming chunks long, and every byte value present: a shifted range shows.
 VIDEO = bytes(range(256)) * (2 * CHUNK_BYTES // 256 + 3)
 PAYLOAD_KEYS = {"policy", "key", "x-amz-signature", "x-amz-algorithm", "x-amz-date", "x-amz-credential", "uploadLink"}
-
-
-def person(role: int, **fields):
-    return UserFactory(role=role, password=None, **fields)
 
 
 @pytest.fixture(autouse=True)

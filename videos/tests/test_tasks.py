@@ -3,7 +3,8 @@ queued before the move (retries wait up to an hour) still reach it."""
 
 from __future__ import annotations
 
-from eleven_tutors.celery import app
+from celery import current_app as app  # the project's Celery app
+
 from videos import tasks
 
 

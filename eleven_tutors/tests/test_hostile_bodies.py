@@ -18,11 +18,10 @@ from django.test import Client
 
 from users.models import User
 from users.tests.factories import PASSWORD
+from users.tests.urls import ME_URL, TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_URL = "/api/auth/token/"
-ME_URL = "/api/auth/users/me/"
 DEPTH = 100_000
 
 DEEP_BODIES = {

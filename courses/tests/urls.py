@@ -1,0 +1,10 @@
+"""The catalog's API paths, for the tests of every app (constants, not a URLconf)."""
+
+API = "/api/courses/"
+CATEGORIES = f"{API}categories/"
+COURSES = f"{API}courses/"
+PARTS = f"{API}course-parts/"
+LESSONS = f"{API}lessons/"
+COMMENTS = f"{API}comments/"
+ENROLLMENTS = f"{API}enrollments/"
+INVITATIONS = f"{API}tutor-invitations/"
