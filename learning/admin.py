@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from core.admin import ReadOnlyAdmin
-from learning import certificates, services
+from learning import services
 from learning.models import Certificate, LessonProgress, LessonView, Review
 
 
@@ -32,7 +32,7 @@ class CertificateAdmin(ReadOnlyAdmin):
         with transaction.atomic():  # the renders are queued when this commits
             selected = list(queryset.select_related("student"))
             for certificate in selected:
-                certificates.certificate_regenerate(certificate=certificate)
+                services.certificate_regenerate(certificate=certificate)
         self.message_user(request, f"{len(selected)} certificate PDF(s) queued for rendering.", messages.SUCCESS)
 
 

@@ -32,6 +32,6 @@ class LearningConfig(AppConfig):
 def certificates_rename(sender, *, user, **kwargs) -> None:
     """``users.signals.user_renamed``: correct the name on the user's certificates and render
     them again once the rename commits."""
-    from learning.certificates import certificate_regenerate_for_user
+    from learning.services import certificate_regenerate_for_user
 
     certificate_regenerate_for_user(user=user)

@@ -1,22 +1,32 @@
-"""Learning use cases: recording views and progress, completing courses, reviews."""
+"""Learning use cases: recording views and progress, completing courses, reviews, certificates.
+
+A certificate is issued once per student and course (a database constraint), when an
+enrolled student completes every lesson. Its PDF is rendered in the background (Celery,
+queued on commit) and rendered again when the student's name changes. The certificate
+carries the student's *name*, never their e-mail address: the verification page is public.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
 from core.exceptions import Conflict, Forbidden
 from core.services import model_update
+from core.tasks import enqueue_on_commit
 from courses import cache as catalog_cache
 from courses import selectors as course_selectors
 from courses.models import Course, Enrollment, Lesson
 from courses.selectors import progress_percent
-from learning import certificates
 from learning.models import COMPLETION_THRESHOLD, Certificate, LessonProgress, LessonView, Review
+from learning.pdf import certificate_pdf_render
+from learning.selectors import certificate_student_name, certificate_verify_api_path, certificate_verify_url
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -92,7 +102,7 @@ def course_completion_check(*, student: User, course: Course) -> Certificate | N
     done = LessonProgress.objects.filter(student=student, lesson__part__course=course, completed=True).count()
     if total == 0 or done < total:
         return None
-    return certificates.certificate_issue(student=student, course=course)
+    return certificate_issue(student=student, course=course)
 
 
 # --- Reviews ------------------------------------------------------------------------------------------------
@@ -134,3 +144,122 @@ def review_delete(*, review: Review) -> None:
     course_id = review.course_id
     review.delete()
     _course_rating_refresh(course_id)
+
+
+# --- Certificates: issuing ------------------------------------------------------------------------
+
+
+def certificate_issue(*, student: User, course: Course) -> Certificate:
+    """Issue the student's certificate for the course, once (idempotent, safe under concurrency).
+
+    The PDF is rendered in the background once the surrounding transaction commits.
+    """
+    existing = Certificate.objects.filter(student=student, course=course).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+            certificate = Certificate.objects.create(
+                student=student, course=course, student_name=certificate_student_name(student)
+            )
+    except IntegrityError:
+        # A concurrent completion issued it first (or, in theory, the code collided: raise then).
+        existing = Certificate.objects.filter(student=student, course=course).first()
+        if existing is None:
+            raise
+        return existing
+    logger.info("Certificate %s issued to %s for course %s", certificate.pk, student.pk, course.pk)
+    certificate_render_schedule(certificate_id=certificate.pk)
+    return certificate
+
+
+def certificate_regenerate_for_user(*, user: User) -> int:
+    """The student's name changed: correct it on their certificates and render them again.
+
+    Returns how many certificates changed. Call it inside the rename's transaction: the
+    renders are queued when it commits.
+    """
+    name = certificate_student_name(user)
+    stale = list(Certificate.objects.filter(student=user).exclude(student_name=name).values_list("pk", flat=True))
+    if not stale:
+        return 0
+    Certificate.objects.filter(pk__in=stale).update(student_name=name)
+    for certificate_id in stale:
+        certificate_render_schedule(certificate_id=certificate_id)
+    return len(stale)
+
+
+def certificate_regenerate(*, certificate: Certificate) -> None:
+    """Render one certificate again (the admin's action), with the student's current name."""
+    name = certificate_student_name(certificate.student)
+    if name != certificate.student_name:
+        Certificate.objects.filter(pk=certificate.pk).update(student_name=name)
+        certificate.student_name = name
+    certificate_render_schedule(certificate_id=certificate.pk)
+
+
+def certificate_render_schedule(*, certificate_id) -> None:
+    """After the transaction commits, render the certificate's PDF in the background."""
+
+    enqueue_on_commit(
+        "learning.tasks.certificate_render", str(certificate_id), what=f"the PDF of certificate {certificate_id}"
+    )
+
+
+# --- Certificates: rendering ----------------------------------------------------------------------
+
+
+def certificate_render(*, certificate_id) -> Certificate | None:
+    """Render the certificate's PDF, store it and set ``pdf_generated_at``.
+
+    A render that lost a race with a rename (the name it printed is no longer the
+    certificate's) is thrown away: the rename queued a render of its own. The previous
+    file is deleted once the new one is in place.
+    """
+    certificate = Certificate.objects.select_related("course").filter(pk=certificate_id).first()
+    if certificate is None:
+        return None  # deleted meanwhile
+    tutors = [
+        name
+        for name in (
+            " ".join(tutor.full_name.split())
+            for tutor in certificate.course.tutors.only("first_name", "last_name").order_by("first_name", "last_name")
+        )
+        if name  # a tutor without a name is left out rather than shown by e-mail
+    ]
+    content = certificate_pdf_render(
+        student_name=certificate.student_name,
+        course_title=certificate.course.title,
+        tutors=tutors,
+        issued_at=certificate.issued_at,
+        verification_code=certificate.verification_code,
+        verify_url=certificate_verify_url(certificate),
+        verify_api_path=certificate_verify_api_path(certificate),
+    )
+    printed_name = certificate.student_name
+    certificate.pdf.save("certificate.pdf", ContentFile(content), save=False)
+    new_name = certificate.pdf.name
+    with transaction.atomic():
+        current = (
+            Certificate.objects.select_for_update().filter(pk=certificate.pk).values("student_name", "pdf").first()
+        )
+        if current is None or current["student_name"] != printed_name:
+            _delete_file_on_commit(new_name)
+            return None
+        certificate.pdf_generated_at = timezone.now()
+        Certificate.objects.filter(pk=certificate.pk).update(
+            pdf=new_name, pdf_generated_at=certificate.pdf_generated_at
+        )
+        if current["pdf"] and current["pdf"] != new_name:
+            _delete_file_on_commit(current["pdf"])
+    return certificate
+
+
+def _delete_file_on_commit(name: str) -> None:
+    def delete() -> None:
+        try:
+            default_storage.delete(name)
+        except Exception:  # an orphaned file is harmless; a failed render would not be
+            logger.warning("Could not delete the old certificate file %s", name, exc_info=True)
+
+    transaction.on_commit(delete)

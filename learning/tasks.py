@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from learning import certificates
+from learning import services
 
 # A render that fails on a worker (storage briefly down) is tried again a few times.
 CERTIFICATE_RENDER_RETRY_SECONDS = 60
@@ -16,7 +16,7 @@ def certificate_render(self, certificate_id: str) -> None:
     """Render a certificate's PDF and store it. Run eagerly (the embedded default, tests),
     a failure is raised to the caller, which logs it; on a worker it is retried later."""
     try:
-        certificates.certificate_render(certificate_id=certificate_id)
+        services.certificate_render(certificate_id=certificate_id)
     except Exception as exc:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             raise

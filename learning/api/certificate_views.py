@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from learning import certificates
+from learning import selectors
 from learning.api import certificate_serializers as s
 
 
@@ -28,7 +28,7 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends: list = []
 
     def get_queryset(self):
-        return certificates.certificate_list(user=self.request.user)
+        return selectors.certificate_list(user=self.request.user)
 
 
 @extend_schema(
@@ -46,7 +46,7 @@ class CertificateVerifyView(generics.RetrieveAPIView):
     serializer_class = s.CertificateVerifySerializer
 
     def get_object(self):
-        certificate = certificates.certificate_by_code(code=self.kwargs["verification_code"])
+        certificate = selectors.certificate_by_code(code=self.kwargs["verification_code"])
         if certificate is None:
             raise Http404
         return certificate

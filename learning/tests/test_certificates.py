@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from core.tests.helpers import run_together
 from courses.models import Enrollment
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
-from learning import certificates
+from learning import services
 from learning.models import Certificate, LessonProgress
 from users.models import Role
 
@@ -170,8 +170,8 @@ def test_no_certificate_after_a_refund(client_for, learner, course, lessons, dja
 
 def test_issuing_is_idempotent(learner, course, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        first = certificates.certificate_issue(student=learner, course=course)
-        again = certificates.certificate_issue(student=learner, course=course)
+        first = services.certificate_issue(student=learner, course=course)
+        again = services.certificate_issue(student=learner, course=course)
     assert first.pk == again.pk
     assert Certificate.objects.count() == 1
     assert len(callbacks) == 1, "one render is queued, for the one certificate"
@@ -185,7 +185,7 @@ def test_concurrent_completions_issue_one_certificate(make_user):
 
     def issue() -> str | OperationalError:
         try:
-            return str(certificates.certificate_issue(student=student, course=course).pk)
+            return str(services.certificate_issue(student=student, course=course).pk)
         except OperationalError as exc:  # SQLite only: "database table is locked"
             return exc
 
@@ -237,7 +237,7 @@ def test_the_pdf_is_rendered_with_name_course_tutors_date_code_and_verification_
 
 
 def test_pdf_url_is_null_while_the_pdf_is_being_generated(client_for, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)  # render not run yet
+    certificate = services.certificate_issue(student=learner, course=course)  # render not run yet
     body = client_for(learner).get(detail_url(certificate)).json()
     assert body["pdf_url"] is None
     assert body["verification_code"] == certificate.verification_code
@@ -248,7 +248,7 @@ def test_a_student_without_a_name_gets_a_neutral_name_never_their_email(
 ):
     student = make_user(Role.STUDENT, first_name="", last_name="", email="nameless@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        certificate = certificates.certificate_issue(student=student, course=course)
+        certificate = services.certificate_issue(student=student, course=course)
     certificate.refresh_from_db()
     assert certificate.student_name == "11Tutors student"
     text = stored_pdf_text(certificate)
@@ -260,18 +260,18 @@ def test_a_render_that_lost_a_race_with_a_rename_is_thrown_away(
     learner, course, django_capture_on_commit_callbacks, monkeypatch
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        certificate = certificates.certificate_issue(student=learner, course=course)
+        certificate = services.certificate_issue(student=learner, course=course)
     certificate.refresh_from_db()
     first_pdf, first_time = certificate.pdf.name, certificate.pdf_generated_at
-    real_render = certificates.certificate_pdf_render
+    real_render = services.certificate_pdf_render
 
     def render_while_renamed(**kwargs):
         Certificate.objects.filter(pk=certificate.pk).update(student_name="Renamed Meanwhile")
         return real_render(**kwargs)
 
-    monkeypatch.setattr(certificates, "certificate_pdf_render", render_while_renamed)
+    monkeypatch.setattr(services, "certificate_pdf_render", render_while_renamed)
     with django_capture_on_commit_callbacks(execute=True):
-        assert certificates.certificate_render(certificate_id=certificate.pk) is None
+        assert services.certificate_render(certificate_id=certificate.pk) is None
     certificate.refresh_from_db()
     assert (certificate.pdf.name, certificate.pdf_generated_at) == (first_pdf, first_time)
     assert default_storage.exists(first_pdf)
@@ -321,9 +321,9 @@ def test_a_profile_update_without_a_name_change_renders_nothing(
 
 
 def test_students_list_and_read_only_their_own_certificates(client_for, learner, course, make_user):
-    mine = certificates.certificate_issue(student=learner, course=course)
+    mine = services.certificate_issue(student=learner, course=course)
     other = make_user(Role.STUDENT)
-    theirs = certificates.certificate_issue(student=other, course=CourseFactory())
+    theirs = services.certificate_issue(student=other, course=CourseFactory())
 
     response = client_for(learner).get(LIST)
     assert response.status_code == 200
@@ -345,21 +345,21 @@ def test_students_list_and_read_only_their_own_certificates(client_for, learner,
 
 
 def test_admins_see_every_certificate(client_for, learner, course, make_user, admin_user):
-    certificates.certificate_issue(student=learner, course=course)
-    theirs = certificates.certificate_issue(student=make_user(Role.STUDENT), course=course)
+    services.certificate_issue(student=learner, course=course)
+    theirs = services.certificate_issue(student=make_user(Role.STUDENT), course=course)
     assert client_for(admin_user).get(LIST).json()["count"] == 2
     assert client_for(admin_user).get(detail_url(theirs)).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["user", "tutor"])
 def test_people_without_certificates_get_an_empty_list(who, client_for, make_user):
-    certificates.certificate_issue(student=make_user(Role.STUDENT), course=CourseFactory())
+    services.certificate_issue(student=make_user(Role.STUDENT), course=CourseFactory())
     body = client_for(make_user(Role.USER if who == "user" else Role.TUTOR)).get(LIST).json()
     assert body == {"count": 0, "next": None, "previous": None, "results": []}
 
 
 def test_anonymous_callers_get_401_on_the_list_and_detail(api_client, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     for url in (LIST, detail_url(certificate)):
         response = api_client.get(url)
         assert response.status_code == 401, url
@@ -372,7 +372,7 @@ def test_bad_or_unknown_ids_are_404(bad_id, client_for, learner):
 
 
 def test_writes_are_not_allowed(client_for, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     client = client_for(learner)
     assert client.post(LIST, {}).status_code == 405
     assert client.patch(detail_url(certificate), {"student_name": "Someone Else"}).status_code == 405
@@ -390,12 +390,12 @@ def test_the_list_costs_a_fixed_number_of_queries(client_for, make_user, admin_u
         assert response.status_code == 200
         return len(queries)
 
-    certificates.certificate_issue(student=student, course=CourseFactory())
+    services.certificate_issue(student=student, course=CourseFactory())
     small = {"student": measure(client_for(student)), "admin": measure(client_for(admin_user))}
     for _ in range(12):
         course = CourseFactory(tutors=[make_user(Role.TUTOR), make_user(Role.TUTOR)])
-        certificates.certificate_issue(student=student, course=course)
-        certificates.certificate_issue(student=make_user(Role.STUDENT), course=course)
+        services.certificate_issue(student=student, course=course)
+        services.certificate_issue(student=make_user(Role.STUDENT), course=course)
     large = {"student": measure(client_for(student)), "admin": measure(client_for(admin_user))}
     assert client_for(student).get(LIST).json()["count"] == 13
     assert small == large, f"the query count grew with the data: {small} -> {large}"
@@ -406,7 +406,7 @@ def test_the_list_costs_a_fixed_number_of_queries(client_for, make_user, admin_u
 
 
 def test_verification_is_public_and_never_shows_the_email(api_client, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     response = api_client.get(verify_url(certificate.verification_code))
     assert response.status_code == 200, response.content
     body = response.json()
@@ -424,7 +424,7 @@ def test_verification_is_public_and_never_shows_the_email(api_client, learner, c
 
 @pytest.mark.parametrize("header", ["Bearer garbage", "Bearer ", "Token abc", "Bearer a.b.c"])
 def test_verification_ignores_any_authorization_header(header, api_client, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     api_client.credentials(HTTP_AUTHORIZATION=header)
     response = api_client.get(verify_url(certificate.verification_code))
     assert response.status_code == 200, response.content
@@ -432,7 +432,7 @@ def test_verification_ignores_any_authorization_header(header, api_client, learn
 
 
 def test_verification_accepts_the_code_typed_in_lower_case(api_client, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     response = api_client.get(verify_url(certificate.verification_code.lower()))
     assert response.status_code == 200
     assert response.json()["verification_code"] == certificate.verification_code
@@ -440,14 +440,14 @@ def test_verification_accepts_the_code_typed_in_lower_case(api_client, learner, 
 
 @pytest.mark.parametrize("code", ["UNKNOWNCODE234567890", "x", "A" * 200, "%00", "abc%20def", "ab-cd"])
 def test_unknown_or_malformed_codes_are_404(code, api_client, learner, course):
-    certificates.certificate_issue(student=learner, course=course)
+    services.certificate_issue(student=learner, course=course)
     response = api_client.get(verify_url(code))
     assert response.status_code == 404
     assert response.json() == {"detail": response.json()["detail"]}
 
 
 def test_verify_url_is_named(learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     assert reverse("certificate-verify", kwargs={"verification_code": certificate.verification_code}) == (
         verify_url(certificate.verification_code)
     )
@@ -457,7 +457,7 @@ def test_verify_url_is_named(learner, course):
 
 
 def test_admin_lists_and_searches_certificates(admin_client, learner, course):
-    certificate = certificates.certificate_issue(student=learner, course=course)
+    certificate = services.certificate_issue(student=learner, course=course)
     url = reverse("admin:learning_certificate_changelist")
     for query in ("", certificate.verification_code, "dilnoza.k@example.com", "Cryptography"):
         response = admin_client.get(url, {"q": query})
@@ -470,7 +470,7 @@ def test_admin_lists_and_searches_certificates(admin_client, learner, course):
 
 
 def test_admin_action_regenerates_the_pdf(admin_client, learner, course, django_capture_on_commit_callbacks):
-    certificate = certificates.certificate_issue(student=learner, course=course)  # never rendered
+    certificate = services.certificate_issue(student=learner, course=course)  # never rendered
     # A rename through the admin's user form bypasses the service: the action catches up.
     type(learner).objects.filter(pk=learner.pk).update(last_name="Yusupova")
     with django_capture_on_commit_callbacks(execute=True):
