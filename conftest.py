@@ -46,6 +46,13 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def catalog_cache_on(settings):
+    """The anonymous catalog cache, on (the suite runs with it off) and empty."""
+    settings.CATALOG_CACHE_SECONDS = 30
+    cache.clear()
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -1,21 +1,17 @@
 """The anonymous catalog is served from the cache, and every catalog edit shows at once."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)  # invalidation runs on commit
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # invalidation runs on commit
+    pytest.mark.usefixtures("catalog_cache_on"),
+]
 
 LIST = "/api/courses/courses/"
-
-
-@pytest.fixture(autouse=True)
-def _cache_on(settings):
-    settings.CATALOG_CACHE_SECONDS = 30
-    cache.clear()
 
 
 def queries(client, url, **extra) -> tuple[int, dict]:

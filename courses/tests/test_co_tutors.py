@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -304,9 +303,8 @@ def test_concurrent_accepts_have_one_effect():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_accepting_shows_at_once_in_the_cached_anonymous_catalog(settings, client_for):
-    settings.CATALOG_CACHE_SECONDS = 30
-    cache.clear()
+@pytest.mark.usefixtures("catalog_cache_on")
+def test_accepting_shows_at_once_in_the_cached_anonymous_catalog(client_for):
     a, b = person(Role.TUTOR, first_name="Newcomer"), person(Role.TUTOR)
     course = CourseFactory(tutors=[b])
     invitation = TutorInvitation.objects.create(course=course, invitee=a, invited_by=b)

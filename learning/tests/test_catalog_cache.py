@@ -2,20 +2,16 @@
 the catalog cache (courses.cache) in LearningConfig.ready()."""
 
 import pytest
-from django.core.cache import cache
 
 from courses.tests.factories import CourseFactory, EnrollmentFactory
 from courses.tests.test_catalog_cache import LIST, queries
 from learning import services as learning_services
 from users.models import Role
 
-pytestmark = pytest.mark.django_db(transaction=True)  # invalidation runs on commit
-
-
-@pytest.fixture(autouse=True)
-def _cache_on(settings):
-    settings.CATALOG_CACHE_SECONDS = 30
-    cache.clear()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # invalidation runs on commit
+    pytest.mark.usefixtures("catalog_cache_on"),
+]
 
 
 def test_reviews_update_the_anonymous_figures(api_client, make_user):

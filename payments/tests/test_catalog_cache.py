@@ -2,7 +2,6 @@
 deactivated through courses.services, which invalidates the catalog cache)."""
 
 import pytest
-from django.core.cache import cache
 
 from courses.tests.factories import CourseFactory, EnrollmentFactory
 from courses.tests.test_catalog_cache import LIST, queries
@@ -10,13 +9,10 @@ from payments import services as payment_services
 from payments.tests.test_payments_api import make_payment
 from users.models import Role
 
-pytestmark = pytest.mark.django_db(transaction=True)  # invalidation runs on commit
-
-
-@pytest.fixture(autouse=True)
-def _cache_on(settings):
-    settings.CATALOG_CACHE_SECONDS = 30
-    cache.clear()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # invalidation runs on commit
+    pytest.mark.usefixtures("catalog_cache_on"),
+]
 
 
 def test_refund_revocations_update_the_anonymous_figures(api_client, make_user):
