@@ -98,6 +98,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
 # --- Passwords ----------------------------------------------------------------
+# Argon2id (users.hashers: OWASP's minimum, m=19 MiB, t=2, p=1) for every new hash. The others
+# only verify older hashes (PBKDF2 at 1,000,000 iterations, Django's default Argon2 parameters);
+# Django rehashes such a password with the first hasher at the next successful login.
+PASSWORD_HASHERS = [
+    "users.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

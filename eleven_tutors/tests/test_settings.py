@@ -86,3 +86,14 @@ def test_rates_accept_period_multipliers(rate, expected):
 def test_malformed_rates_are_refused(rate):
     with pytest.raises(ValueError):
         rate_to_seconds(rate)
+
+
+def test_passwords_are_hashed_with_our_argon2id_hasher_first():
+    """The service's settings (not the suite's MD5, conftest.py) hash with users.hashers, and
+    still verify PBKDF2 and Django's Argon2 hashes so that they are upgraded at login."""
+    from eleven_tutors.settings import base, test
+
+    for module in (base, test):
+        assert module.PASSWORD_HASHERS[0] == "users.hashers.Argon2idPasswordHasher", module.__name__
+        assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in module.PASSWORD_HASHERS
+        assert "django.contrib.auth.hashers.Argon2PasswordHasher" in module.PASSWORD_HASHERS
