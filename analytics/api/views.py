@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 from analytics import selectors
 from analytics.api import serializers as s
 from analytics.permissions import CanSeeCourseStatistics
+from core.api.shortcuts import or_404
 from courses import selectors as course_selectors
 from users.permissions import IsTutorOrAdmin
 
@@ -80,9 +80,7 @@ class CourseStatisticsView(APIView):
     permission_classes = [IsAuthenticated, CanSeeCourseStatistics]
 
     def get(self, request, slug: str):
-        course = course_selectors.course_visible_get(user=request.user, slug=slug)
-        if course is None:
-            raise Http404
+        course = or_404(course_selectors.course_visible_get(user=request.user, slug=slug))
         self.check_object_permissions(request, course)
         figures = selectors.course_statistics(course=course)
         return Response(s.CourseStatisticsSerializer(figures).data)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from core.api.shortcuts import or_404
 from learning import selectors
 from learning.api import certificate_serializers as s
 
@@ -46,7 +46,4 @@ class CertificateVerifyView(generics.RetrieveAPIView):
     serializer_class = s.CertificateVerifySerializer
 
     def get_object(self):
-        certificate = selectors.certificate_by_code(code=self.kwargs["verification_code"])
-        if certificate is None:
-            raise Http404
-        return certificate
+        return or_404(selectors.certificate_by_code(code=self.kwargs["verification_code"]))

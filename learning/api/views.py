@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -10,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.shortcuts import or_404
 from courses import selectors as course_selectors
 from courses.models import Course
 from learning import selectors, services
@@ -19,10 +19,7 @@ from learning.permissions import CanRecordLessonProgress, HasCourseProgress, IsR
 
 
 def _visible_course(request, slug: str) -> Course:
-    course = course_selectors.course_visible_get(user=request.user, slug=slug)
-    if course is None:
-        raise Http404
-    return course
+    return or_404(course_selectors.course_visible_get(user=request.user, slug=slug))
 
 
 @extend_schema(tags=["learning"], request=s.ProgressInputSerializer, responses={200: s.ProgressResponseSerializer})
@@ -32,9 +29,7 @@ class LessonProgressView(APIView):
     permission_classes = [IsAuthenticated, CanRecordLessonProgress]
 
     def post(self, request, slug: str):
-        lesson = course_selectors.lesson_visible_get(user=request.user, slug=slug)
-        if lesson is None:
-            raise Http404
+        lesson = or_404(course_selectors.lesson_visible_get(user=request.user, slug=slug))
         self.check_object_permissions(request, lesson)
         serializer = s.ProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
