@@ -6,7 +6,9 @@ endpoint asks the same questions the same way:
 - a course is *visible* to everyone when published, and to its tutors and admins always;
 - a user *manages* a course when they are one of its tutors or an admin;
 - a user *may watch* a lesson when it is a free preview of a published course, or they
-  are actively enrolled in its course, or they manage the course.
+  are actively enrolled in its course, or they manage the course;
+- a user *takes part in* a course (its community: discussions, announcements) when it is
+  published and they manage it or are actively enrolled in it (a refund ends it).
 """
 
 from __future__ import annotations
@@ -81,6 +83,24 @@ def user_is_enrolled(user, course: Course) -> bool:
 def user_has_progress_in(user, course: Course) -> bool:
     """Progress belongs to active students; the course's tutors and admins may look at their own."""
     return user_manages_course(user, course) or (course.is_published and user_is_enrolled(user, course))
+
+
+def user_takes_part_in(user, course: Course) -> bool:
+    """The course's community: published courses only; their tutors, admins and active students."""
+    if not course.is_published:
+        return False
+    return user_manages_course(user, course) or user_is_enrolled(user, course)
+
+
+def course_taking_part_filter(user) -> Q:
+    """Courses whose community the user takes part in (see ``user_takes_part_in``)."""
+    if not (user and user.is_authenticated):
+        return Q(pk__in=[])
+    published = Q(is_published=True)
+    if is_admin(user):
+        return published
+    enrolled = Enrollment.objects.filter(student_id=user.pk, is_active=True).values("course_id")
+    return published & (Q(pk__in=taught_course_ids(user)) | Q(pk__in=enrolled))
 
 
 def user_may_watch(user, lesson: Lesson) -> bool:

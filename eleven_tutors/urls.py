@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/payments/", include("payments.api.urls")),
     path("webhook/", StripeWebhookAliasView.as_view(), name="stripe-webhook-alias"),
     path("api/core/", include("core.api.urls")),
+    path("api/community/", include("community.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs pages carry a strict Content-Security-Policy (core.middleware): Swagger UI's
     # initializer is served as a same-origin script (?script), ReDoc's page loads no web fonts.

@@ -24,6 +24,7 @@ THROTTLE_RATES = {
         "password_reset": "10/hour",
         "email_resend": "5/hour",
         "video_upload": "60/hour",
+        "community_post": "10/min",
     }.items()
 }
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+    "community",
 MIDDLEWARE = [
     "core.middleware.RequestIDMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",

@@ -14,4 +14,5 @@ from eleven_tutors.settings.storage import *
 from eleven_tutors.settings.email import *
 from eleven_tutors.settings.video import *
 from eleven_tutors.settings.payments import *
+from eleven_tutors.settings.community import *
 from eleven_tutors.settings.celery import *

@@ -4,7 +4,8 @@ The project's own schema, generated in-process, drives schemathesis against the 
 for each operation a few derandomized cases, valid and invalid, are sent anonymously and as
 an admin; each answer must be no server error, and its status code, content type and body
 must be documented. The database holds a little catalog (a published course with a part,
-a lesson, a comment and a review, its tutor, an enrolled student); about half of the cases
+a lesson, a comment, a review, a community thread with a reply, a report and an announcement,
+its tutor, an enrolled student); about half of the cases
 of an operation with path parameters address those objects instead of random ids, so that
 real pages and refusals are checked, not only 404s.
 
@@ -31,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from community import services as community_services
 from core.tests.factories import UniversityFactory
 from courses.tests.factories import (
     CategoryFactory,
@@ -60,6 +62,10 @@ def catalog(db, make_user) -> dict:
     enrollment = EnrollmentFactory(student=student, course=course)
     comment = CommentFactory(lesson=lesson, user=student)
     review = learning_services.review_create(user=student, course=course, rating=5, text="Clear.")
+    thread = community_services.thread_create(author=student, course=course, kind="question", title="Why?", body="b")
+    reply = community_services.reply_create(author=student, thread=thread, body="Because.")
+    report, _ = community_services.report_create(reporter=student, post=reply, reason="Spam")
+    announcement = community_services.announcement_create(author=tutor, course=course, title="Hello", body="b")
     university = UniversityFactory()
     return {
         "category": category,
@@ -69,6 +75,10 @@ def catalog(db, make_user) -> dict:
         "enrollment": enrollment,
         "comment": comment,
         "review": review,
+        "thread": thread,
+        "reply": reply,
+        "report": report,
+        "announcement": announcement,
         "university": university,
         "student": student,
     }
@@ -85,6 +95,10 @@ _COLLECTION_OBJECTS = {
     "reviews": ("review", "pk"),
     "enrollments": ("enrollment", "pk"),
     "lessons": ("lesson", "slug"),
+    "threads": ("thread", "pk"),
+    "replies": ("reply", "pk"),
+    "reports": ("report", "pk"),
+    "announcements": ("announcement", "pk"),
 }
 
 
