@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from community.models import Announcement, Reply, Thread, Vote
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
 from learning.models import LessonProgress, LessonView, Review
 from payments.models import Order, OrderItem, Payment, PaymentStatus
@@ -30,6 +31,10 @@ MODELS = (
     LessonProgress,
     LessonView,
     Review,
+    Thread,
+    Reply,
+    Vote,
+    Announcement,
 )
 
 
@@ -198,3 +203,26 @@ def test_seeded_demo_tutor_has_real_statistics(seeded, client_for):
     assert sum(c["earnings"] for c in body["course_performance"]) == pytest.approx(231.98)
     analytics = client_for(tutor).get("/api/auth/tutors/me/analytics/").json()
     assert analytics["totals"]["views"] > 0 and analytics["totals"]["earnings"] > 0, analytics["totals"]
+
+
+def test_seed_demo_community(seeded, client_for):
+    """A few threads with answers (one accepted, one question still unanswered), a discussion and
+    an announcement, all by people who take part in the course, readable through the API."""
+    assert Thread.objects.count() >= 3 and Reply.objects.count() >= 3
+    assert Thread.objects.filter(accepted_reply__isnull=False).exists(), "expected an accepted answer"
+    assert Thread.objects.filter(kind="question", accepted_reply__isnull=True).exists(), "expected an open question"
+    assert Thread.objects.filter(kind="discussion").exists()
+    assert Announcement.objects.exists()
+    for thread in Thread.objects.select_related("course", "author"):
+        course, author = thread.course, thread.author
+        assert Enrollment.objects.filter(course=course, student=author, is_active=True).exists(), (
+            f"{author.email} started a thread in {course.title} without taking part in it"
+        )
+    thread = Thread.objects.filter(accepted_reply__isnull=False).select_related("author").first()
+    response = client_for(thread.author).get(f"/api/community/threads/?course={thread.course.slug}")
+    assert response.status_code == 200 and response.json()["count"] >= 1
+    announcement = Announcement.objects.select_related("course").first()
+    response = client_for(announcement.course.tutors.first()).get(
+        f"/api/community/announcements/?course={announcement.course.slug}"
+    )
+    assert [a["title"] for a in response.json()["results"]] == [announcement.title]

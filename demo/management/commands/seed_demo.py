@@ -2,7 +2,9 @@
 first lesson of each course with a short sample video of the ``local`` provider), students with
 onboarding answers (all but one, who still sees onboarding), enrolments and comments, purchases
 (completed payments over the last months, a refund, a two-course order), lesson progress and
-views, reviews, and an admin. Idempotent: run it as often as you like."""
+views, reviews, course community threads (questions with answers, one accepted, one still
+unanswered, a discussion) and an announcement, and an admin. Idempotent: run it as often as
+you like."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
+from community import services as community_services
+from community.models import Announcement, Thread, ThreadKind
+from community.rendering import markdown_to_html
 from core.models import University
 from core.progress import progress
 from courses import services
@@ -150,6 +155,60 @@ REVIEWS = [
     (4, "IELTS Academic Writing", 3, "Useful samples."),
 ]
 
+# Community threads: (course title, author student index, kind, title, body, replies). A reply is
+# (author: a student index or "tutor", body, accepted). Authors are active students of the course.
+THREADS = [
+    (
+        "Calculus I: Limits and Derivatives",
+        1,
+        ThreadKind.QUESTION,
+        "Why is the derivative of sin x equal to cos x?",
+        "I follow the limit definition up to `sin(x + h)`, then I get lost. Which identity is used?",
+        [
+            (
+                "tutor",
+                "Expand with **sin(a + b) = sin a cos b + cos a sin b**, then use the two limits from "
+                "lesson 2: `sin h / h → 1` and `(cos h - 1) / h → 0`.",
+                True,
+            ),
+            (2, "The squeeze theorem part of lesson 2 made this click for me.", False),
+        ],
+    ),
+    (
+        "Django REST APIs in Practice",
+        0,
+        ThreadKind.QUESTION,
+        "How do I paginate a custom action?",
+        "My `@action(detail=False)` returns every row. How do I use the viewset's pagination there?",
+        [("tutor", "Call `self.paginate_queryset(queryset)` and return `self.get_paginated_response(data)`.", True)],
+    ),
+    (
+        "Django REST APIs in Practice",
+        1,
+        ThreadKind.DISCUSSION,
+        "Share what you are building",
+        "I am writing an API for my university's room bookings. What about you?",
+        [(0, "A small API for a book club: members, books and reading lists.", False)],
+    ),
+    (
+        "Python for Absolute Beginners",
+        0,
+        ThreadKind.QUESTION,
+        "Is Python 3.13 fine for this course?",
+        "The videos use an older version. Will everything still work?",
+        [],
+    ),
+]
+
+# Announcements: (course title, title, body), by the course's first tutor. Not e-mailed.
+ANNOUNCEMENTS = [
+    (
+        "Calculus I: Limits and Derivatives",
+        "Office hours on Thursday",
+        "Bring your questions on limits: I will answer them live on **Thursday at 18:00 UTC**.",
+    ),
+]
+
 
 class Command(BaseCommand):
     help = "Create (or complete) the demo catalog. Prints the demo accounts and their password."
@@ -179,6 +238,7 @@ class Command(BaseCommand):
             by_title = {course.title: course for course in courses}
             self.purchases(by_title, students)
             self.learning(by_title, students)
+            self.community(by_title, students)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(courses)} courses, {len(students)} students."))
         self.stdout.write(f"Admin:    {admin.email} / {password}   (also /admin/)")
         self.stdout.write(f"Tutors:   {', '.join(t.email for t in tutors)} / {password}")
@@ -386,3 +446,34 @@ class Command(BaseCommand):
             Course.objects.filter(pk=course_id).update(
                 rating=round(Decimal(figures["average"] or 0), 2), reviews_count=figures["count"]
             )
+
+    def community(self, courses: dict[str, Course], students: list[User]) -> None:
+        """Threads with replies (an accepted answer, a vote or two) and an announcement, by the
+        courses' active students and tutors. A course that has threads (or the announcement) keeps them."""
+        for title, author_index, kind, thread_title, body, replies in THREADS:
+            course, author = courses[title], students[author_index]
+            tutor = course.tutors.order_by("created_at").first()
+            if Thread.objects.filter(course=course, title=thread_title).exists():
+                continue
+            if not Enrollment.objects.filter(student=author, course=course, is_active=True).exists():
+                continue
+            thread = community_services.thread_create(
+                author=author, course=course, kind=kind, title=thread_title, body=body
+            )
+            for replier, text, accepted in replies:
+                reply = community_services.reply_create(
+                    author=tutor if replier == "tutor" else students[replier], thread=thread, body=text
+                )
+                community_services.vote_cast(user=author, post=reply, value=1)
+                if accepted:
+                    community_services.thread_accept(thread=thread, reply=reply)
+        for title, announcement_title, body in ANNOUNCEMENTS:
+            course = courses[title]
+            if not Announcement.objects.filter(course=course, title=announcement_title).exists():
+                Announcement.objects.create(
+                    course=course,
+                    author=course.tutors.order_by("created_at").first(),
+                    title=announcement_title,
+                    body=body,
+                    body_html=markdown_to_html(body),
+                )
