@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eleven_tutors.settings.base import BASE_DIR, DEBUG, env, errors
+from eleven_tutors.settings.base import BASE_DIR, DEBUG, MIDDLEWARE, env, errors
 
 _db_url = env.str("DATABASE_URL", default="")
 if not _db_url:
@@ -21,4 +21,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20,
         transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
+
+# A PostgreSQL read replica: reads go there, writes and the reads that must see them stay on the
+# primary (core/db_router.py). Migrations run on the primary only.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = errors.database("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        errors.add("DATABASE_REPLICA_URL", "must be a postgres:// URL (a read replica of DATABASE_URL)")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # The test runner makes no database of its own for the replica: it reads the primary's.
+        TEST={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["core.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("core.middleware.RequestIDMiddleware") + 1, "core.db_router.ReplicaRequestMiddleware"
     )
