@@ -7,10 +7,13 @@ PORT ?= 8000
 # Two workers: the suite is CPU-bound and CI machines have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format migrate lock schema clean help bench bench-scale
+.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale
 
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
+	@echo "make serve-prod - the production stack on $(HOST):$(PORT): migrate, collectstatic, gunicorn, Celery worker and beat (DATABASE_URL, REDIS_URL: local PostgreSQL and Redis)"
+	@echo "make backup  - pg_dump DATABASE_URL to BACKUP (default backups/<date>.dump)"
+	@echo "make restore BACKUP=FILE - pg_restore FILE into DATABASE_URL (replaces what is there)"
 	@echo "make test    - install, then run the whole test suite on 2 workers (DATABASE_URL selects PostgreSQL; PYTEST_ARGS overrides)"
 	@echo "make lint    - ruff lint and format check, and the import contract (apps import only the apps below them)"
 	@echo "make format  - ruff format and autofix"
@@ -39,6 +42,25 @@ run: migrate
 	$(BIN)/python manage.py load_universities
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve-prod: $(VENV)/.base-installed
+	$(BIN)/python deploy/serve_prod.py --bind $(HOST):$(PORT)
+
+# Backups: PostgreSQL's custom format (compressed, restorable table by table). docs/deployment.md.
+BACKUP_STAMP := $(shell date -u +%Y%m%d-%H%M%S)
+BACKUP ?= backups/11tutors-$(BACKUP_STAMP).dump
+
+backup:
+	@test -n "$(DATABASE_URL)" || { echo "DATABASE_URL (the database to back up) is required" >&2; exit 2; }
+	@mkdir -p "$(dir $(BACKUP))"
+	@pg_dump --format=custom --no-owner --no-privileges --file="$(BACKUP)" --dbname="$(DATABASE_URL)"
+	@echo "backup written to $(BACKUP)"
+
+restore:
+	@test -n "$(DATABASE_URL)" || { echo "DATABASE_URL (the database to restore into) is required" >&2; exit 2; }
+	@test -f "$(BACKUP)" || { echo "BACKUP=FILE (an existing make backup file) is required" >&2; exit 2; }
+	@pg_restore --clean --if-exists --no-owner --no-privileges --exit-on-error --single-transaction --dbname="$(DATABASE_URL)" "$(BACKUP)"
+	@echo "restored $(BACKUP) into the database of DATABASE_URL"
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -14,9 +14,30 @@ from users.models import Role
 from users.tests.factories import PASSWORD  # noqa: F401
 
 
+def production_stack_configured() -> bool:
+    """PostgreSQL and Redis, as CI's second run has them (DATABASE_URL, REDIS_URL)."""
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")) and bool(
+        os.environ.get("REDIS_URL")
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``production_stack`` run the real processes on PostgreSQL and Redis; on the
+    embedded default (SQLite, no Redis) they are deselected, not skipped."""
+    if production_stack_configured():
+        return
+    deselected = [item for item in items if item.get_closest_marker("production_stack")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("production_stack")]
+
+
 def pytest_configure(config):
     """Under pytest-xdist each worker gets a Redis database of its own: the tests clear the cache
     (FLUSHDB) and count throttles in it, which must not reach another worker's running test."""
+    config.addinivalue_line(
+        "markers", "production_stack: needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL); deselected without them"
+    )
     from django.conf import settings
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from core.observability import metrics_view
 from payments.api.views import StripeWebhookAliasView
 
 admin.site.site_header = "11Tutors administration"
@@ -20,8 +21,10 @@ urlpatterns = [
     path("api/courses/vdocipher/", include("videos.api.urls")),
     path("api/payments/", include("payments.api.urls")),
     path("webhook/", StripeWebhookAliasView.as_view(), name="stripe-webhook-alias"),
-    path("api/core/", include("core.api.urls")),
     path("api/community/", include("community.api.urls")),
+    path("api/core/", include("core.api.urls")),
+    # Prometheus (core.observability): open on the embedded default, token or IP in production.
+    path("metrics", metrics_view, name="prometheus-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs pages carry a strict Content-Security-Policy (core.middleware): Swagger UI's
     # initializer is served as a same-origin script (?script), ReDoc's page loads no web fonts.

@@ -12,8 +12,10 @@ One module per concern reads its own variables, in this order (``components``): 
 Django, apps, middleware, templates, passwords, i18n, static files, logging), ``security``
 (reverse proxy, CORS/CSRF origins, production security), ``api`` (REST framework, JWT, OpenAPI
 docs, throttles), ``database``, ``cache``, ``storage`` (media, private videos, R2/S3, image
-limits), ``email``, ``video``, ``payments`` (Stripe, currency), ``celery``. They all report
-into one ``EnvErrors`` (``base.errors``), raised once after the last of them.
+limits), ``email``, ``video``, ``payments`` (Stripe, currency), ``community`` (edit window,
+announcement e-mail batches), ``celery`` (queues, beat), ``observability`` (request log, slow-request and
+slow-query warnings, /metrics, Sentry). They all report into one ``EnvErrors``
+(``base.errors``), raised once after the last of them.
 
 Python imports this package before any module in it, so it builds nothing on import: it hands
 Django the service's settings when Django first reads them. Importing the test settings thus

@@ -28,6 +28,9 @@ if not SECRET_KEY:
 elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     errors.add("DJANGO_SECRET_KEY", "must be at least 50 characters of random data")
 
+# Rotation: the previous keys, still accepted for what they signed (docs/deployment.md).
+SECRET_KEY_FALLBACKS = [key for key in env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[]) if key]
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 ALLOWED_HOSTS = [host for host in ALLOWED_HOSTS if host]
 if not ALLOWED_HOSTS:
@@ -51,19 +54,23 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "core",
     "users",
     "courses",
     "videos",
     "payments",
     "learning",
+    "community",
     "analytics",
     "demo",
 ]
 
-    "community",
 MIDDLEWARE = [
     "core.middleware.RequestIDMiddleware",
+    # Observability (settings/observability.py): the request's Prometheus figures, log record
+    # and SQL count, timed from here.
+    "core.observability.RequestLogMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
@@ -125,7 +132,8 @@ USE_TZ = True
 
 # --- Static files (served by whitenoise; media and uploads: storage.py) ------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` gathers them (deploy: make serve-prod, the Dockerfile).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- The web client and the app's own caches -------------------------------------------
@@ -141,17 +149,23 @@ TUTOR_STATISTICS_CACHE_SECONDS = errors.get(env.int, "TUTOR_STATISTICS_CACHE_SEC
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+# json: one JSON object per line (core.logging.JsonFormatter), for a log collector; text: lines
+# for a person to read. JSON in production, text on the embedded default.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    errors.add("LOG_FORMAT", "must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.logging.RequestIDFilter"}},
     "formatters": {
         "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "default",
+            "formatter": "json" if LOG_FORMAT == "json" else "default",
             "filters": ["request_id"],
         },
     },

@@ -1,5 +1,5 @@
 """Background tasks (Celery): with a broker (``REDIS_URL`` or ``CELERY_BROKER_URL``) a worker runs
-them (``celery -A eleven_tutors worker --beat``); on the embedded default they run eagerly,
+them (``celery -A eleven_tutors worker --beat``; in production a worker and beat apart: deploy/serve_prod.py); on the embedded default they run eagerly,
 in-process. The Celery app itself is ``eleven_tutors/celery.py``.
 """
 
@@ -16,6 +16,26 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = "UTC"
+# The worker logs through Django's LOGGING (JSON lines in production), not a format of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# One queue per kind of work, so that a flood of one (a mailing, a batch of certificates) never
+# holds up another, and each can get workers of its own (`celery worker -Q email`). A worker
+# started with `-Q default,email,media,payments` (make serve-prod) takes them all.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "users.tasks.send_email": {"queue": "email"},
+    "learning.tasks.certificate_render": {"queue": "media"},
+    "courses.tasks.lesson_video_sync": {"queue": "media"},  # videos/tasks.py keeps this name
+    "community.tasks.*": {"queue": "email"},  # announcements: fan-out and e-mail batches
+    "payments.tasks.*": {"queue": "payments"},
+}
+# Beat asks Stripe about stale PENDING payments this often (payments.tasks.reconcile_payments).
+PAYMENT_RECONCILE_INTERVAL_SECONDS = errors.get(env.int, "PAYMENT_RECONCILE_INTERVAL_SECONDS", default=600)
+if PAYMENT_RECONCILE_INTERVAL_SECONDS < 1:
+    errors.add("PAYMENT_RECONCILE_INTERVAL_SECONDS", "must be a positive number of seconds")
 CELERY_BEAT_SCHEDULE = {
-    "reconcile-payments": {"task": "payments.tasks.reconcile_payments", "schedule": 600.0},
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_payments",
+        "schedule": float(max(PAYMENT_RECONCILE_INTERVAL_SECONDS, 1)),
+    },
 }
