@@ -10,7 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from courses.models import Course, Enrollment
+from courses.models import Course, Enrollment, Lesson
 from learning.models import Certificate, LessonProgress, Review
 from users.models import User
 
@@ -23,25 +23,56 @@ def review_list(*, course: Course) -> QuerySet[Review]:
     return Review.objects.filter(course=course).select_related("user").order_by("-created_at")
 
 
-def enrollment_progress_annotate(*, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
-    """Each enrolment's progress (completed lessons, the last lesson touched) as subqueries: the
-    catalog's enrolment list asks for it through ``courses.hooks.enrollment_progress``."""
-    mine = LessonProgress.objects.filter(
-        student_id=OuterRef("student_id"), lesson__part__course_id=OuterRef("course_id")
-    ).order_by()
+def _progress_figures(*, student, course) -> dict:
+    """A student's progress in a course as subquery expressions: ``completed_lessons`` and the
+    last lesson touched (``last_lesson_slug``, ``_title``, ``_position``; None without one).
+    ``student`` and ``course`` are ids or ``OuterRef``s."""
+    mine = LessonProgress.objects.filter(student_id=student, lesson__part__course_id=course).order_by()
     last = mine.order_by("-updated_at")
-    return queryset.annotate(
-        completed_lessons=Coalesce(
+    return {
+        "completed_lessons": Coalesce(
             Subquery(
                 mine.filter(completed=True).values("student_id").annotate(n=Count("pk")).values("n"),
                 output_field=IntegerField(),
             ),
             Value(0),
         ),
-        last_lesson_slug=Subquery(last.values("lesson__slug")[:1]),
-        last_lesson_title=Subquery(last.values("lesson__title")[:1]),
-        last_lesson_position=Subquery(last.values("position_seconds")[:1]),
+        "last_lesson_slug": Subquery(last.values("lesson__slug")[:1]),
+        "last_lesson_title": Subquery(last.values("lesson__title")[:1]),
+        "last_lesson_position": Subquery(last.values("position_seconds")[:1]),
+    }
+
+
+def enrollment_progress_annotate(*, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Each enrolment's progress (completed lessons, the last lesson touched) as subqueries: the
+    catalog's enrolment list asks for it through ``courses.hooks.enrollment_progress``."""
+    return queryset.annotate(**_progress_figures(student=OuterRef("student_id"), course=OuterRef("course_id")))
+
+
+def course_progress_figures(*, student: User, course: Course, total_lessons: int | None = None) -> dict:
+    """One student's progress in one course: ``completed_lessons``, the last lesson touched,
+    ``completed_at`` (the certificate's issue time, or None) and ``total_lessons`` (counted
+    unless the caller knows it). Two plain queries (three without ``total_lessons``): the
+    student's progress rows in the course (one per lesson at most) and the certificate; on the
+    course page's hot path they cost a third of one query with a subquery per figure."""
+    rows = list(
+        LessonProgress.objects.filter(student_id=student.pk, lesson__part__course_id=course.pk)
+        .order_by("-updated_at")
+        .values_list("completed", "position_seconds", "lesson__slug", "lesson__title")
     )
+    last = rows[0] if rows else None
+    return {
+        "completed_lessons": sum(1 for row in rows if row[0]),
+        "last_lesson_slug": last[2] if last else None,
+        "last_lesson_title": last[3] if last else None,
+        "last_lesson_position": last[1] if last else None,
+        "completed_at": Certificate.objects.filter(student_id=student.pk, course_id=course.pk)
+        .values_list("issued_at", flat=True)
+        .first(),
+        "total_lessons": (
+            Lesson.objects.filter(part__course_id=course.pk).count() if total_lessons is None else total_lessons
+        ),
+    }
 
 
 # --- Certificates: names and links ------------------------------------------------------------
