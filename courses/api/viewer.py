@@ -1,0 +1,53 @@
+"""What one signed-in viewer adds to a shared public body of the catalog.
+
+A catalog page's public body (``courses.cache.public_body``) says ``is_enrolled: false`` and
+``progress: null`` everywhere, as an anonymous visitor sees it. For a signed-in viewer these
+functions lay the viewer's own fields over it: one query over the page's course ids for the
+list, one or two for a course page. The result is never stored; a body the viewer adds nothing
+to is passed through unchanged (same bytes, same entity tag).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+
+from core.api.renderers import dumps
+from courses import hooks, selectors
+from courses.api.serializers import CourseProgressSerializer
+from courses.cache import Body
+from courses.models import Course
+
+
+def _overlaid(public: Body, data, personal) -> Body:
+    """The public body with the viewer's fields set in ``data``; its tag extends the public tag
+    with a digest of ``personal`` (the viewer's fields), so it changes with either."""
+    digest = hashlib.blake2b(dumps(personal), digest_size=8).hexdigest()
+    return Body(dumps(data), f'{public.etag[:-1]}-{digest}"')
+
+
+def catalog_page(public: Body, *, user) -> Body:
+    """A course list (``{count, next, previous, results}``) with the viewer's ``is_enrolled``."""
+    data = orjson.loads(public.content)
+    results = data["results"]
+    enrolled = selectors.enrolled_course_ids(user=user, course_ids=[course["id"] for course in results])
+    if not enrolled:
+        return public
+    for course in results:
+        course["is_enrolled"] = course["id"] in enrolled
+    return _overlaid(public, data, sorted(enrolled))
+
+
+def course_page(public: Body, *, user) -> Body:
+    """A published course's page with the viewer's ``is_enrolled`` and, for those who follow
+    the course (its active students, its tutors, admins), their ``progress``."""
+    data = orjson.loads(public.content)
+    is_enrolled = bool(selectors.enrolled_course_ids(user=user, course_ids=[data["id"]]))
+    teaches = any(str(tutor["id"]) == str(user.pk) for tutor in data["tutors"])
+    if not (is_enrolled or teaches or user.is_admin):
+        return public
+    progress = hooks.course_progress(student=user, course=Course(pk=data["id"]), total_lessons=data["lessons_count"])
+    data["is_enrolled"] = is_enrolled
+    data["progress"] = None if progress is None else CourseProgressSerializer(progress).data
+    return _overlaid(public, data, [is_enrolled, data["progress"]])
