@@ -30,52 +30,48 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Body:
-    """A rendered JSON body and its strong entity tag (quoted, as sent in ``ETag``)."""
+    """A rendered JSON body, its strong entity tag (quoted, as sent in ``ETag``) and, for a
+    list, where each course's ``"is_enrolled":false`` sits (``(course id, byte offset)``) so
+    that a viewer's overlay can set it without parsing the body again."""
 
     content: bytes
     etag: str
+    slots: tuple[tuple[str, int], ...] = ()
 
     @classmethod
-    def of(cls, content: bytes) -> Body:
-        return cls(content, f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"')
+    def of(cls, content: bytes, slots: tuple[tuple[str, int], ...] = ()) -> Body:
+        return cls(content, f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"', slots)
 
 
 def enabled() -> bool:
     return settings.CATALOG_CACHE_SECONDS > 0
 
 
-def _version() -> int:
-    version = cache.get(VERSION_KEY)
+def remembered(name: str, compute: Callable[[], T | None]) -> T | None:
+    """``compute()``, kept under ``name`` for the current catalog version (None is not kept:
+    "not public" is asked again each time). One cache round trip when the value is there: the
+    version and the entry (stored with the version it was computed for) are read together."""
+    if not enabled():
+        return compute()
+    key = f"catalog:{hashlib.sha256(name.encode()).hexdigest()}"
+    found = cache.get_many([VERSION_KEY, key])
+    version, entry = found.get(VERSION_KEY), found.get(key)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
-    return version
-
-
-def remembered(name: str, compute: Callable[[], T | None]) -> T | None:
-    """``compute()``, kept under ``name`` for the current catalog version (None is not kept:
-    "not public" is asked again each time)."""
-    if not enabled():
-        return compute()
-    key = f"catalog:{_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        if value is not None:
-            cache.set(key, value, timeout=settings.CATALOG_CACHE_SECONDS)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if value is not None:
+        cache.set(key, (version, value), timeout=settings.CATALOG_CACHE_SECONDS)
     return value
 
 
-def public_body(request, render: Callable[[], bytes | None]) -> Body | None:
+def public_body(request, render: Callable[[], Body | None]) -> Body | None:
     """The public JSON body of this URL (scheme, host and full path: absolute links in the body
     depend on all three): cached, or rendered by ``render`` as an anonymous visitor sees it.
     None when ``render`` says the page is not public (a draft, or nothing at that address)."""
-
-    def compute() -> Body | None:
-        content = render()
-        return None if content is None else Body.of(content)
-
-    return remembered("page:" + request.build_absolute_uri(), compute)
+    return remembered("page:" + request.build_absolute_uri(), render)
 
 
 def catalog_changed(**kwargs) -> None:

@@ -11,6 +11,7 @@ endpoint asks the same questions the same way:
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -30,7 +31,6 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from courses import hooks
@@ -88,14 +88,26 @@ def course_tutor_ids(*, course: Course) -> list[str]:
 
 def enrolled_course_ids(*, user, course_ids: list) -> set[str]:
     """Which of ``course_ids`` the user is actively enrolled in (as strings, like the ids of a
-    JSON body): one query, however many ids."""
+    JSON body): one query, however many ids. Every signed-in catalog page asks this, so the SQL
+    is written out (the ORM would spend longer building it than the database running it), with
+    the ids as one array parameter on PostgreSQL."""
     if not (user and user.is_authenticated) or not course_ids:
         return set()
+    # Names come from the model, values are parameters.
+    table = connection.ops.quote_name(Enrollment._meta.db_table)
+    columns = {f.name: connection.ops.quote_name(f.column) for f in Enrollment._meta.concrete_fields}
+    condition = f"{columns['student']} = %s AND {columns['is_active']} = %s"
+    ids = [uuid.UUID(str(pk)) for pk in course_ids]
     if connection.vendor == "postgresql":
-        # One array parameter instead of one per id: a page of 100 ids costs half the time.
-        course_ids = RawSQL("SELECT unnest(%s::uuid[])", [[str(pk) for pk in course_ids]])
-    enrolled = Enrollment.objects.filter(student_id=user.pk, is_active=True, course_id__in=course_ids).order_by()
-    return {str(pk) for pk in enrolled.values_list("course_id", flat=True)}
+        sql = f"SELECT {columns['course']} FROM {table} WHERE {condition} AND {columns['course']} = ANY(%s::uuid[])"  # noqa: S608
+        params = [str(user.pk), True, [str(pk) for pk in ids]]
+    else:  # SQLite keeps UUIDs as 32 hex digits
+        marks = ", ".join(["%s"] * len(ids))
+        sql = f"SELECT {columns['course']} FROM {table} WHERE {condition} AND {columns['course']} IN ({marks})"  # noqa: S608
+        params = [str(user.pk), True, *(pk.hex for pk in ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()}
 
 
 def user_has_progress_in(user, course: Course) -> bool:

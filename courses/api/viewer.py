@@ -27,16 +27,36 @@ def _overlaid(public: Body, data, personal) -> Body:
     return Body(dumps(data), f'{public.etag[:-1]}-{digest}"')
 
 
+NOT_ENROLLED, ENROLLED = b'"is_enrolled":false', b'"is_enrolled":true'
+
+
+def list_body(data: dict) -> Body:
+    """The public body of a course list page, with the place of each course's ``is_enrolled``.
+    Inside a JSON string a quote is escaped, so the unescaped key/value pair can only be the
+    field itself: the n-th occurrence belongs to the n-th course."""
+    content = dumps(data)
+    slots, offset = [], 0
+    for course in data["results"]:
+        offset = content.index(NOT_ENROLLED, offset)
+        slots.append((str(course["id"]), offset))
+        offset += len(NOT_ENROLLED)
+    return Body.of(content, tuple(slots))
+
+
 def catalog_page(public: Body, *, user) -> Body:
-    """A course list (``{count, next, previous, results}``) with the viewer's ``is_enrolled``."""
-    data = orjson.loads(public.content)
-    results = data["results"]
-    enrolled = selectors.enrolled_course_ids(user=user, course_ids=[course["id"] for course in results])
+    """A course list (``{count, next, previous, results}``) with the viewer's ``is_enrolled``,
+    set in place (one query; the shared body is not parsed again)."""
+    enrolled = selectors.enrolled_course_ids(user=user, course_ids=[course_id for course_id, _ in public.slots])
     if not enrolled:
         return public
-    for course in results:
-        course["is_enrolled"] = course["id"] in enrolled
-    return _overlaid(public, data, sorted(enrolled))
+    pieces, start = [], 0
+    for course_id, offset in public.slots:
+        if course_id in enrolled:
+            pieces += [public.content[start:offset], ENROLLED]
+            start = offset + len(NOT_ENROLLED)
+    pieces.append(public.content[start:])
+    digest = hashlib.blake2b(" ".join(sorted(enrolled)).encode(), digest_size=8).hexdigest()
+    return Body(b"".join(pieces), f'{public.etag[:-1]}-{digest}"')
 
 
 def course_page(public: Body, *, user) -> Body:

@@ -138,7 +138,9 @@ class CourseViewSet(viewsets.ModelViewSet):
         """Published courses: one shared public body per URL, plus the viewer's ``is_enrolled``."""
         if self._mine():
             return super().list(request, *args, **kwargs)
-        body = catalog_cache.public_body(request, lambda: dumps(super(CourseViewSet, self).list(request).data))
+        body = catalog_cache.public_body(
+            request, lambda: viewer.list_body(super(CourseViewSet, self).list(request).data)
+        )
         if request.user.is_authenticated:
             body = viewer.catalog_page(body, user=request.user)
         return conditional_json(request, body.content, body.etag)
@@ -184,12 +186,14 @@ class CourseViewSet(viewsets.ModelViewSet):
             body = viewer.course_page(body, user=request.user)
         return conditional_json(request, body.content, body.etag)
 
-    def _public_page(self) -> bytes | None:
+    def _public_page(self) -> catalog_cache.Body | None:
         """The course page as an anonymous visitor sees it, or None when it is not public."""
         course = selectors.course_detail_queryset(user=None).filter(slug=self.kwargs["slug"]).first()
         if course is None:
             return None
-        return dumps(s.CourseDetailSerializer(course, context=self.get_serializer_context()).data)
+        return catalog_cache.Body.of(
+            dumps(s.CourseDetailSerializer(course, context=self.get_serializer_context()).data)
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = s.CourseWriteSerializer(data=request.data)

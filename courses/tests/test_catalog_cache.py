@@ -136,3 +136,16 @@ def test_cache_off_means_every_request_queries(api_client, settings):
     CourseFactory()
     queries(api_client, LIST)
     assert queries(api_client, LIST)[0] > 0
+
+
+def test_the_overlay_is_not_fooled_by_a_description_that_looks_like_the_field(api_client, client_for, student):
+    tricky = CourseFactory(description='Say "is_enrolled":false and {"is_enrolled":false}', title='"is_enrolled":false')
+    plain = CourseFactory()
+    EnrollmentFactory(course=tricky, student=student)
+    queries(api_client, LIST)
+    _, body = queries(client_for(student), LIST)
+    flags = {c["slug"]: c["is_enrolled"] for c in body["results"]}
+    assert flags == {tricky.slug: True, plain.slug: False}
+    texts = next(c for c in body["results"] if c["slug"] == tricky.slug)
+    assert texts["description"] == 'Say "is_enrolled":false and {"is_enrolled":false}'
+    assert texts["title"] == '"is_enrolled":false'
