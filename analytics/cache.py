@@ -9,14 +9,16 @@ tutor concerned once they commit.
 A read, for one tutor:
 
 - fresh figures (same version, younger than TUTOR_STATISTICS_CACHE_SECONDS): served;
-- stale figures (a write since, or older): served at once, while exactly one request (a lock
-  in the cache) recomputes them in a background thread; the requests after it get the new ones;
+- stale figures (a write since, or older): served at once, while one request recomputes them in
+  a background thread, at most once every TUTOR_STATISTICS_REFRESH_SECONDS per tutor (a key in
+  the cache that expires: a tutor whose figures change every second costs one computation per
+  interval, not one per change); the requests after it get the new figures;
 - no figures (a first visit, or figures older than twice the lifetime, which the cache drops):
   one request computes them while the others wait for its result (at most WAIT_SECONDS, then
   they compute their own).
 
-So a served figure is at most one computation behind a write that changed it, and never older
-than twice TUTOR_STATISTICS_CACHE_SECONDS (in steady use: the lifetime plus one computation).
+So a served figure is at most TUTOR_STATISTICS_REFRESH_SECONDS plus one computation behind a
+write that changed it, and never older than twice TUTOR_STATISTICS_CACHE_SECONDS.
 Writes that bypass the signals (bulk ``update()``) and the passage of time (active students,
 the current month) are caught by the lifetime. TUTOR_STATISTICS_CACHE_SECONDS = 0 computes on
 every request.
@@ -46,8 +48,13 @@ def enabled() -> bool:
     return settings.TUTOR_STATISTICS_CACHE_SECONDS > 0
 
 
-def _keys(user_id) -> tuple[str, str, str]:
-    return f"statistics:v:{user_id}", f"statistics:quick:{user_id}", f"statistics:lock:{user_id}"
+def _keys(user_id) -> tuple[str, str, str, str]:
+    return (
+        f"statistics:v:{user_id}",
+        f"statistics:quick:{user_id}",
+        f"statistics:lock:{user_id}",
+        f"statistics:refreshed:{user_id}",
+    )
 
 
 def quick_statistics(user, compute: Callable[[], dict]) -> dict:
@@ -55,12 +62,17 @@ def quick_statistics(user, compute: Callable[[], dict]) -> dict:
     ttl = settings.TUTOR_STATISTICS_CACHE_SECONDS
     if ttl <= 0:
         return compute()
-    version_key, entry_key, lock_key = _keys(user.pk)
+    version_key, entry_key, lock_key, refreshed_key = _keys(user.pk)
     found = cache.get_many([version_key, entry_key])
     version, entry = found.get(version_key, 0), found.get(entry_key)
     if entry is not None:
         stale = entry["version"] != version or time.time() - entry["at"] >= ttl
-        if stale and cache.add(lock_key, 1, timeout=LOCK_SECONDS):
+        # One recomputation per interval (the key expires), and never two at once (the lock).
+        if (
+            stale
+            and cache.add(refreshed_key, 1, timeout=settings.TUTOR_STATISTICS_REFRESH_SECONDS)
+            and cache.add(lock_key, 1, timeout=LOCK_SECONDS)
+        ):
             _start(lambda: _store(compute, version_key, entry_key, ttl), lock_key)
         return entry["data"]
     if cache.add(lock_key, 1, timeout=LOCK_SECONDS):

@@ -28,9 +28,10 @@ class TutorQuickStatisticsView(APIView):
     price; a co-taught course counts fully for each of its tutors; amounts in different
     currencies are summed in their own units (`earnings_by_currency` has the breakdown).
     Students: active enrolments. Months: calendar months, the current one last.
-    Figures come from a cache: after a change (an enrolment, a payment, a review…) the next
-    request still gets the previous figures while they are recomputed once in the background;
-    they are never older than twice TUTOR_STATISTICS_CACHE_SECONDS."""
+    Figures come from a cache: after a change (an enrolment, a payment, a review…) requests
+    still get the previous figures while they are recomputed in the background, at most once
+    per TUTOR_STATISTICS_REFRESH_SECONDS; they are never older than twice
+    TUTOR_STATISTICS_CACHE_SECONDS."""
 
     permission_classes = [IsTutorOrAdmin]
 

@@ -85,6 +85,23 @@ def test_stale_figures_are_served_at_once_and_recomputed_once(settings, make_use
     assert compute.calls == 2, "exactly one recomputation for the whole crowd"
 
 
+def test_a_tutor_whose_figures_keep_changing_costs_one_computation_per_interval(
+    statistics_cache_on, make_user, settings
+):
+    settings.TUTOR_STATISTICS_REFRESH_SECONDS = 1
+    tutor = make_user(Role.TUTOR)
+    compute = Counting()
+    statistics_cache.quick_statistics(tutor, compute)
+    for _ in range(5):  # five changes within a second: one recomputation
+        statistics_cache.tutors_changed([tutor.pk])
+        statistics_cache.quick_statistics(tutor, compute)
+    assert compute.calls == 2
+    time.sleep(1.1)
+    statistics_cache.tutors_changed([tutor.pk])
+    assert statistics_cache.quick_statistics(tutor, compute) == {"computed": 2}, "stale, served at once"
+    assert statistics_cache.quick_statistics(tutor, compute) == {"computed": 3}, "then recomputed"
+
+
 def test_figures_older_than_the_lifetime_are_recomputed(statistics_cache_on, make_user, monkeypatch):
     tutor = make_user(Role.TUTOR)
     compute = Counting()
