@@ -17,7 +17,11 @@ SAMPLES = [
     {"money": Decimal("178.50"), "rating": 4.25, "nested": [{"a": []}, {}]},
     {"at": datetime.datetime(2026, 12, 3, 7, 36, 5, 123456, tzinfo=datetime.UTC), "day": datetime.date(2026, 1, 2)},
     {"naive": datetime.datetime(2026, 12, 3, 7, 36), "time": datetime.time(7, 5), "span": datetime.timedelta(hours=2)},
-    {"text": "Ünïcödé ✓ — русский, o‘zbek", "js": "line\u2028separator\u2029paragraph", "lazy": gettext_lazy("Hello")},
+    {
+        "text": "Ünïcödé ✓ — русский, o\u2018zbek",
+        "js": "line\u2028separator\u2029paragraph",
+        "lazy": gettext_lazy("Hello"),
+    },
     {"big": 2**70, "negative": -(2**65)},
     [1, "two", 3.0, None],
     "plain string",

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from conftest import bearer
 from core.tests.helpers import run_together
-from courses.models import Enrollment
+from courses import services as course_services
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 from courses.tests.test_catalog_cache import LIST as COURSES
 from courses.tests.test_catalog_cache import queries
@@ -21,7 +21,10 @@ from users.models import Role
 from users.tests.factories import person
 from videos.models import VideoUpload
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the cache is invalidated on commit
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # the caches are invalidated on commit
+    pytest.mark.usefixtures("viewer_cache_on"),
+]
 
 
 @pytest.fixture
@@ -74,7 +77,10 @@ def test_a_refund_locks_the_player_at_once(paid_lesson):
     page = player(student, paid_lesson)
     assert page["locked"] is False and page["otp"]
     # A refund deactivates the enrolment; even without any signal, the next page is locked.
-    Enrollment.objects.filter(pk=enrollment.pk).update(is_active=False)
+    # A refund takes back the access its payment gave (a bulk update, no signal).
+    course_services.enrollments_deactivate(
+        student_id=student.pk, course_ids=[paid_lesson.part.course_id], source=enrollment.source
+    )
     page = player(student, paid_lesson)
     assert (page["locked"], page["otp"], page["playbackInfo"]) == (True, None, None)
 
@@ -120,3 +126,36 @@ def test_every_player_page_is_one_view_and_one_token_of_its_own(paid_lesson):
     views = LessonView.objects.filter(lesson=paid_lesson)
     assert views.count() == 16
     assert {v.viewer_id for v in views} == {s.pk for s in students}
+
+
+def test_progress_and_a_certificate_show_on_the_next_course_page(settings, client_for, make_user):
+    settings.CATALOG_CACHE_SECONDS = 30
+    cache.clear()
+    course = CourseFactory()
+    part = PartFactory(course=course)
+    first, second = LessonFactory(part=part, order=0), LessonFactory(part=part, order=1)
+    student = make_user(Role.STUDENT)
+    EnrollmentFactory(course=course, student=student)
+    client = client_for(student)
+    page = f"{COURSES}{course.slug}/"
+    assert client.get(page).json()["progress"]["completed_lessons"] == 0
+    progress = f"{LESSONS}{first.slug}/progress/"
+    assert client.post(progress, {"position_seconds": 5}, format="json").status_code == 200
+    mine = client.get(page).json()["progress"]
+    assert mine["last_lesson"] == {"slug": first.slug, "title": first.title, "position_seconds": 5}
+    assert mine["completed_lessons"] == 0
+    for lesson in (first, second):
+        url = f"{LESSONS}{lesson.slug}/progress/"
+        assert client.post(url, {"position_seconds": 1, "completed": True}, format="json").status_code == 200
+    mine = client.get(page).json()["progress"]
+    assert (mine["completed_lessons"], mine["percent"]) == (2, 100)
+    assert mine["completed_at"] is not None, "the certificate issued on completion shows at once"
+    assert mine == client.get(f"{COURSES}{course.slug}/progress/").json(), "the progress endpoint's shape"
+    assert client.post(progress, {"position_seconds": 9}, format="json").status_code == 200
+    first.title = "Renamed"
+    first.save()  # the student's progress is unchanged (still cached); the outline is not
+    assert client.get(page).json()["progress"]["last_lesson"] == {
+        "slug": first.slug,
+        "title": "Renamed",
+        "position_seconds": 9,
+    }
