@@ -61,6 +61,7 @@ def _test_settings(settings, tmp_path):
     # signal); the catalog cache has its own tests, which turn it on.
     settings.CATALOG_CACHE_SECONDS = 0
     settings.TUTOR_STATISTICS_CACHE_SECONDS = 0
+    settings.VIEWER_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()
@@ -70,6 +71,13 @@ def _test_settings(settings, tmp_path):
 def catalog_cache_on(settings):
     """The anonymous catalog cache, on (the suite runs with it off) and empty."""
     settings.CATALOG_CACHE_SECONDS = 30
+    cache.clear()
+
+
+@pytest.fixture
+def viewer_cache_on(settings):
+    """The signed-in viewers' cache (core.cache: account rows, enrolments, progress), on and empty."""
+    settings.VIEWER_CACHE_SECONDS = 300
     cache.clear()
 
 

@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -261,6 +262,13 @@ def endpoints(m: dict, tok: dict[str, str]) -> list[dict]:
             {},
         ),
         ("list_auth", "GET courses/?page_size=100 student", "/api/courses/courses/?page_size=100", student),
+        ("list_auth12", "GET courses/?page_size=12 student", "/api/courses/courses/?page_size=12", student),
+        (
+            "search_auth",
+            f"GET courses/?search={m['search_word']} student",
+            f"/api/courses/courses/?search={m['search_word']}",
+            student,
+        ),
         ("detail_anon", "GET courses/{slug}/ anonymous", f"/api/courses/courses/{m['anonymous_course_slug']}/", {}),
         (
             "detail_enrolled",
@@ -271,7 +279,7 @@ def endpoints(m: dict, tok: dict[str, str]) -> list[dict]:
         ("lesson", "GET lessons/{slug}/ enrolled (local video)", f"/api/courses/lessons/{m['lesson_slug']}/", student),
         (
             "quick_stats",
-            f"GET tutors/me/quick_statistics/ ({m['tutor_courses']} courses)",
+            f"GET tutors/me/quick_statistics/ ({m['tutor_courses']} courses, a review changed every second)",
             "/api/auth/tutors/me/quick_statistics/",
             tutor,
         ),
@@ -348,6 +356,42 @@ def load(binary, port, endpoint, *, connections, seconds, directory) -> dict:
     )
 
 
+class Writer:
+    """While the dashboard is measured: the student changes their review of one of the tutor's
+    courses every ``interval`` seconds (PATCH over HTTP, as the web client does), so the tutor's
+    figures go stale again and again and the table includes the first requests after each write."""
+
+    def __init__(self, port: int, token: str, path: str, interval: float = 1.0) -> None:
+        self.url, self.token, self.interval = f"http://127.0.0.1:{port}{path}", token, interval
+        self.writes, self.failures = 0, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=15)
+
+    def _run(self) -> None:
+        rating = 4
+        while not self._stop.wait(self.interval):
+            rating = 9 - rating  # 4, 5, 4, …
+            request = urllib.request.Request(  # noqa: S310 (an http://127.0.0.1 URL built here)
+                self.url,
+                data=json.dumps({"rating": rating}).encode(),
+                method="PATCH",
+                headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    self.writes += response.status == 200
+            except OSError as exc:
+                self.failures.append(str(exc))
+
+
 # --- Report ------------------------------------------------------------------------------------------
 
 
@@ -385,29 +429,45 @@ def write_report(path: Path, text: str) -> None:
     path.write_text(text.rstrip() + "\n\n" + NOTES_MARKER + (notes or "\n"))
 
 
-def targets(rows: dict, queries: dict, levels: list[int]) -> list[str]:
-    def ratio(name):
-        return min(rows[(name, c)]["ratio"] for c in levels)
+# Issue 12's targets: throughput as a share of the health floor (same run, every level).
+RATIO_TARGETS = [
+    ("list_auth", 0.30),
+    ("list_auth12", 0.30),
+    ("search_auth", 0.30),
+    ("detail_enrolled", 0.40),
+    ("list_anon", 0.50),
+    ("search_anon", 0.50),
+    ("detail_anon", 0.50),
+    ("lesson", 0.30),
+]
+# Login before Argon2id: 3.5 req/s (PBKDF2, 1,000,000 iterations; measured 2026-12-01 at 8
+# connections on this machine, as issue 12 records). The target is 8 times that.
+LOGIN_BEFORE = 3.5
+LOGIN_FACTOR = 8
 
+
+def targets(rows: dict, queries: dict, levels: list[int]) -> list[str]:
     lines = ["| Target | Measured | Met |", "|---|---|---|"]
 
     def add(label, measured, ok):
         lines.append(f"| {label} | {measured} | {'yes' if ok else '**no**'} |")
 
-    for names, minimum in (
-        (["list_anon"], 0.50),
-        (["list_auth"], 0.25),
-        (["detail_anon", "detail_enrolled"], 0.40),
-        (["lesson"], 0.30),
-    ):
-        for name in names:
-            add(
-                f"{name}: ≥ {minimum:.0%} of health throughput",
-                f"{ratio(name):.0%} (lowest level)",
-                ratio(name) >= minimum,
-            )
-    worst = max(rows[("quick_stats", c)]["p99"] for c in levels)
-    add("quick_stats: p99 < 100 ms", f"{ms(worst)} ms (worst level)", worst < 100_000)
+    measured = {name for name, _ in rows}
+    for name, minimum in RATIO_TARGETS:
+        if name in measured:
+            lowest = min(rows[(name, c)]["ratio"] for c in levels)
+            add(f"{name}: ≥ {minimum:.0%} of health throughput", f"{lowest:.0%} (lowest level)", lowest >= minimum)
+    if "quick_stats" in measured:
+        worst = max(rows[("quick_stats", c)]["p99"] for c in levels)
+        add("quick_stats: p99 < 100 ms, figures changing", f"{ms(worst)} ms (worst level)", worst < 100_000)
+    if "login" in measured:
+        slowest = min(rows[("login", c)]["rps"] for c in levels)
+        goal = LOGIN_BEFORE * LOGIN_FACTOR
+        add(
+            f"login: ≥ {LOGIN_FACTOR} x {LOGIN_BEFORE} req/s = {goal:.0f} req/s",
+            f"{slowest:.1f} req/s (lowest level)",
+            slowest >= goal,
+        )
     errors = sum(row["errors"] for row in rows.values())
     add("zero errors at every level", f"{errors}", errors == 0)
     top = max(levels)
@@ -435,6 +495,10 @@ def bench(args) -> None:
 
     tok = probe(env, {"tokens": {"student": manifest["student_email"], "tutor": manifest["tutor_email"]}})["tokens"]
     eps = endpoints(manifest, tok)
+    if args.only:
+        eps = [e for e in eps if e["name"] in {"health", *args.only.split(",")}]
+    review = probe(env, {"review": {"student": manifest["student_email"], "course": manifest["enrolled_course_slug"]}})
+    review_path = f"/api/courses/courses/{manifest['enrolled_course_slug']}/reviews/{review['review']}/"
     log("counting SQL queries per request (in-process, same settings)")
     report = probe(env, {"endpoints": [with_fresh_signature(e) for e in eps], "hasher": True})
     queries, hasher = report["queries"], report["hasher"]
@@ -444,23 +508,27 @@ def bench(args) -> None:
 
     log(f"gunicorn on 127.0.0.1:{args.port} ({workers} workers)")
     start_server(env, args.port, workers, work / "gunicorn.log")
-    rows, restarts = {}, []
+    rows, restarts, writes = {}, [], None
     admin = db_url(args.postgres, "postgres")
     for index, endpoint in enumerate(eps):
         if index:  # a clean server per endpoint: slow requests abandoned by wrk must not leak into the next one
             restart_server(env, args.port, workers, work / "gunicorn.log", admin, args.database)
-        load(wrk_binary, args.port, endpoint, connections=levels[0], seconds=args.warmup, directory=work)
-        for c in levels:
-            data = load(wrk_binary, args.port, endpoint, connections=c, seconds=args.duration, directory=work)
-            data["read"] = endpoint["read"]
-            rows[(endpoint["name"], c)] = data
-            log(
-                f"{endpoint['name']:<16} c={c:<3} {data['rps']:8.1f} req/s  p50 {ms(data['p50'])} ms  "
-                f"p99 {ms(data['p99'])} ms  errors {data['errors']}"
-            )
-            if data["p99"] > args.duration * 1e6 / 4 and c != levels[-1]:
-                restarts.append(f"{endpoint['name']} after {c} connections")
-                restart_server(env, args.port, workers, work / "gunicorn.log", admin, args.database)
+        writer = Writer(args.port, tok["student"], review_path) if endpoint["name"] == "quick_stats" else None
+        with writer or contextlib.nullcontext():
+            load(wrk_binary, args.port, endpoint, connections=levels[0], seconds=args.warmup, directory=work)
+            for c in levels:
+                data = load(wrk_binary, args.port, endpoint, connections=c, seconds=args.duration, directory=work)
+                data["read"] = endpoint["read"]
+                rows[(endpoint["name"], c)] = data
+                log(
+                    f"{endpoint['name']:<16} c={c:<3} {data['rps']:8.1f} req/s  p50 {ms(data['p50'])} ms  "
+                    f"p99 {ms(data['p99'])} ms  errors {data['errors']}"
+                )
+                if data["p99"] > args.duration * 1e6 / 4 and c != levels[-1]:
+                    restarts.append(f"{endpoint['name']} after {c} connections")
+                    restart_server(env, args.port, workers, work / "gunicorn.log", admin, args.database)
+        if writer:
+            writes = {"writes": writer.writes, "failures": writer.failures}
     stop_children()
     for (_name, c), row in rows.items():
         row["ratio"] = row["rps"] / rows[("health", c)]["rps"]
@@ -491,11 +559,18 @@ def bench(args) -> None:
     lines += [
         "## Notes",
         "",
-        f"- Password hasher: {hasher['algorithm']} ({hasher['iterations']} iterations): make_password "
-        f"{hasher['make_ms']} ms, check_password {hasher['check_ms']} ms (median of 5, one core). "
-        f"Login is bounded by it: at most ≈ {(os.cpu_count() or 1) * 1000 / hasher['check_ms']:.1f} logins/s "
-        f"on {os.cpu_count()} cores; its SQL count is {queries['login']['queries']}.",
+        f"- Password hasher: {hasher['algorithm']} ({hasher['parameters']}): make_password "
+        f"{hasher['make_ms']} ms, check_password {hasher['check_ms']} ms (median of 5, one core); PBKDF2 with "
+        f"1,000,000 iterations, before: {hasher['pbkdf2_check_ms']} ms, {hasher['pbkdf2_check_ms'] / hasher['check_ms']:.1f} times "
+        f"slower. Login is bounded by the hasher: at most ≈ {(os.cpu_count() or 1) * 1000 / hasher['check_ms']:.0f} "
+        f"logins/s on {os.cpu_count()} cores.",
     ]
+    if writes is not None:
+        lines.append(
+            f"- Dashboard: while `quick_statistics` was measured, the student changed their review of one of the "
+            f"tutor's courses every second over HTTP ({writes['writes']} changes, {len(writes['failures'])} failed), "
+            "each marking the tutor's figures stale: the table includes the first requests after every change."
+        )
     if hook:
         lines.append(
             f"- Webhook: a signed `checkout.session.completed` for a seeded PENDING payment. Its first delivery "
@@ -621,6 +696,7 @@ def main() -> None:
     parser.add_argument("--scale-duration", type=int, default=5)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--output", help="report path (default bench/results/<date>[-scale].md)")
+    parser.add_argument("--only", help="comma-separated endpoint names (e.g. list_auth,lesson); health always runs")
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.database):
         raise SystemExit("--database: lower-case letters, digits and _ only")

@@ -27,9 +27,19 @@ class CoursesConfig(AppConfig):
             post_delete.connect(cache.catalog_changed, sender=model, dispatch_uid=f"catalog-delete-{model}")
         m2m_changed.connect(cache.catalog_changed, sender=Course.tutors.through, dispatch_uid="catalog-tutors")
 
+        # Each student's cached enrolments (courses.selectors.enrolments): any change replaces them.
+        post_save.connect(enrolment_changed, sender=Enrollment, dispatch_uid="courses-enrolments-save")
+        post_delete.connect(enrolment_changed, sender=Enrollment, dispatch_uid="courses-enrolments-delete")
+
         from users.signals import user_renamed
 
         user_renamed.connect(tutor_search_text_refresh, dispatch_uid="courses-tutor-renamed")
+
+
+def enrolment_changed(sender, instance, **kwargs) -> None:
+    from courses.selectors import enrolments
+
+    enrolments.changed(instance.student_id)
 
 
 def tutor_search_text_refresh(sender, *, user, **kwargs) -> None:

@@ -1,48 +1,77 @@
-"""Response cache of the public catalog (anonymous course list and course pages).
+"""Shared cache of the public catalog: course lists, course pages and lesson outlines.
 
-Anonymous visitors all see the same catalog, so its rendered JSON is kept in the cache
-(Redis in production) for CATALOG_CACHE_SECONDS. Every write to catalog content bumps a
-version number that is part of the key, so an edit, a publication, a new lesson, an
-enrolment or a review shows at once; a figure may lag by at
-most CATALOG_CACHE_SECONDS only where a write bypasses the signals and the services.
-Signed-in users are never served from it (is_enrolled, drafts).
+Everyone sees the same public catalog, so each page is rendered once *as an anonymous visitor
+would see it* and its JSON kept in the cache (Redis in production) for CATALOG_CACHE_SECONDS.
+Signed-in viewers get the same body with their own fields laid over it by
+``courses.api.viewer`` (``is_enrolled``, ``progress``): computed per request, in one or two
+queries, never stored, so nobody is ever served somebody else's fields.
+
+Every write to catalog content bumps a version number that is part of every key, so an edit,
+a publication, a new lesson, an enrolment or a review shows on the next read; a figure may lag
+by at most CATALOG_CACHE_SECONDS only where a write bypasses the signals and the services.
+With CATALOG_CACHE_SECONDS = 0 nothing is stored and every page is rendered afresh (same code
+path, same bodies).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 VERSION_KEY = "catalog:version"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Body:
+    """A rendered JSON body, its strong entity tag (quoted, as sent in ``ETag``) and, for a
+    list, where each course's ``"is_enrolled":false`` sits (``(course id, byte offset)``) so
+    that a viewer's overlay can set it without parsing the body again."""
+
+    content: bytes
+    etag: str
+    slots: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, content: bytes, slots: tuple[tuple[str, int], ...] = ()) -> Body:
+        return cls(content, f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"', slots)
 
 
 def enabled() -> bool:
     return settings.CATALOG_CACHE_SECONDS > 0
 
 
-def _version() -> int:
-    version = cache.get(VERSION_KEY)
+def remembered(name: str, compute: Callable[[], T | None]) -> T | None:
+    """``compute()``, kept under ``name`` for the current catalog version (None is not kept:
+    "not public" is asked again each time). One cache round trip when the value is there: the
+    version and the entry (stored with the version it was computed for) are read together."""
+    if not enabled():
+        return compute()
+    key = f"catalog:{hashlib.sha256(name.encode()).hexdigest()}"
+    found = cache.get_many([VERSION_KEY, key])
+    version, entry = found.get(VERSION_KEY), found.get(key)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
-    return version
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if value is not None:
+        cache.set(key, (version, value), timeout=settings.CATALOG_CACHE_SECONDS)
+    return value
 
 
-def key_for(request) -> str:
-    """Scheme, host and full path: absolute links in the body depend on all three."""
-    url = request.build_absolute_uri()
-    return f"catalog:{_version()}:{hashlib.sha256(url.encode()).hexdigest()}"
-
-
-def get(request) -> bytes | None:
-    return cache.get(key_for(request))
-
-
-def put(request, content: bytes) -> None:
-    cache.set(key_for(request), content, timeout=settings.CATALOG_CACHE_SECONDS)
+def public_body(request, render: Callable[[], Body | None]) -> Body | None:
+    """The public JSON body of this URL (scheme, host and full path: absolute links in the body
+    depend on all three): cached, or rendered by ``render`` as an anonymous visitor sees it.
+    None when ``render`` says the page is not public (a draft, or nothing at that address)."""
+    return remembered("page:" + request.build_absolute_uri(), render)
 
 
 def catalog_changed(**kwargs) -> None:

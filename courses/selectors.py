@@ -34,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.cache import Stamped
 from courses import hooks
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 from users.models import User
@@ -78,6 +79,34 @@ def user_is_enrolled(user, course: Course) -> bool:
     if not (user and user.is_authenticated):
         return False
     return Enrollment.objects.filter(course_id=course.pk, student_id=user.pk, is_active=True).exists()
+
+
+def course_tutor_ids(*, course: Course) -> list[str]:
+    """The ids of the course's tutors, as strings (like the ids of a JSON body)."""
+    return [
+        str(pk) for pk in Course.tutors.through.objects.filter(course_id=course.pk).values_list("user_id", flat=True)
+    ]
+
+
+# Each student's active enrolments (core.cache): replaced by every enrolment saved or deleted
+# (courses.apps) and by enrollments_deactivate.
+enrolments = Stamped("enrolments")
+
+
+def enrolled_course_ids(*, user, course_ids: list) -> set[str]:
+    """Which of ``course_ids`` the user is actively enrolled in (as strings, like the ids of a
+    JSON body). Every signed-in catalog page asks this: the student's enrolments come from the
+    cache while they are unchanged, else from one query."""
+    if not (user and user.is_authenticated) or not course_ids:
+        return set()
+    active = enrolments.get(user.pk, lambda: active_enrolment_ids(student_id=user.pk))
+    return active.intersection(str(pk) for pk in course_ids)
+
+
+def active_enrolment_ids(*, student_id) -> frozenset[str]:
+    """The ids (strings) of the courses the student is actively enrolled in."""
+    rows = Enrollment.objects.filter(student_id=student_id, is_active=True).order_by()
+    return frozenset(str(pk) for pk in rows.values_list("course_id", flat=True))
 
 
 def user_has_progress_in(user, course: Course) -> bool:

@@ -16,7 +16,7 @@ from core.exceptions import Conflict, PaymentRequired, ServiceError
 from core.services import model_update
 from core.slugs import save_with_unique_slug
 from courses import cache as catalog_cache
-from courses import hooks
+from courses import hooks, selectors
 from courses.models import (
     Category,
     Comment,
@@ -394,4 +394,5 @@ def enrollments_deactivate(*, student_id, course_ids: list, source: str) -> int:
         is_active=False, updated_at=timezone.now()
     )
     catalog_cache.catalog_changed()  # students_count of anonymous catalog pages
+    selectors.enrolments.changed(student_id)  # update() sends no signal: the access goes at once
     return deactivated

@@ -12,7 +12,7 @@ class LearningConfig(AppConfig):
         from courses import cache as catalog_cache
         from courses import hooks
         from learning import selectors, services
-        from learning.models import Review
+        from learning.models import Certificate, LessonProgress, Review
         from users.signals import user_renamed
 
         # Ratings and review counts show on anonymous catalog pages.
@@ -22,11 +22,23 @@ class LearningConfig(AppConfig):
         # The catalog's player page, course page and enrolment list ask for progress through its
         # hooks; it does not import this app.
         hooks.lesson_played.register(services.lesson_view_record)
-        hooks.course_progress.register(services.course_progress)
+        hooks.course_progress.register(services.course_progress_cached)
+        # ... whose cache any change to the student's progress or certificates replaces.
+        for model in (LessonProgress, Certificate):
+            post_save.connect(progress_changed, sender=model, dispatch_uid=f"learning-progress-save-{model.__name__}")
+            post_delete.connect(
+                progress_changed, sender=model, dispatch_uid=f"learning-progress-delete-{model.__name__}"
+            )
         hooks.enrollment_progress.register(selectors.enrollment_progress_annotate)
 
         # The name printed on a student's certificates follows their profile.
         user_renamed.connect(certificates_rename, dispatch_uid="learning-certificates-rename")
+
+
+def progress_changed(sender, instance, **kwargs) -> None:
+    from learning.services import progress_pages
+
+    progress_pages.changed(instance.student_id)
 
 
 def certificates_rename(sender, *, user, **kwargs) -> None:

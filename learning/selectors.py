@@ -4,13 +4,15 @@ certificate carries (the student's *name*, never their e-mail: the verification 
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from courses.models import Course, Enrollment
+from courses.models import Course, CoursePart, Enrollment, Lesson
 from learning.models import Certificate, LessonProgress, Review
 from users.models import User
 
@@ -23,25 +25,76 @@ def review_list(*, course: Course) -> QuerySet[Review]:
     return Review.objects.filter(course=course).select_related("user").order_by("-created_at")
 
 
-def enrollment_progress_annotate(*, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
-    """Each enrolment's progress (completed lessons, the last lesson touched) as subqueries: the
-    catalog's enrolment list asks for it through ``courses.hooks.enrollment_progress``."""
-    mine = LessonProgress.objects.filter(
-        student_id=OuterRef("student_id"), lesson__part__course_id=OuterRef("course_id")
-    ).order_by()
+def _progress_figures(*, student, course) -> dict:
+    """A student's progress in a course as subquery expressions: ``completed_lessons`` and the
+    last lesson touched (``last_lesson_slug``, ``_title``, ``_position``; None without one).
+    ``student`` and ``course`` are ids or ``OuterRef``s."""
+    mine = LessonProgress.objects.filter(student_id=student, lesson__part__course_id=course).order_by()
     last = mine.order_by("-updated_at")
-    return queryset.annotate(
-        completed_lessons=Coalesce(
+    return {
+        "completed_lessons": Coalesce(
             Subquery(
                 mine.filter(completed=True).values("student_id").annotate(n=Count("pk")).values("n"),
                 output_field=IntegerField(),
             ),
             Value(0),
         ),
-        last_lesson_slug=Subquery(last.values("lesson__slug")[:1]),
-        last_lesson_title=Subquery(last.values("lesson__title")[:1]),
-        last_lesson_position=Subquery(last.values("position_seconds")[:1]),
+        "last_lesson_slug": Subquery(last.values("lesson__slug")[:1]),
+        "last_lesson_title": Subquery(last.values("lesson__title")[:1]),
+        "last_lesson_position": Subquery(last.values("position_seconds")[:1]),
+    }
+
+
+def enrollment_progress_annotate(*, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Each enrolment's progress (completed lessons, the last lesson touched) as subqueries: the
+    catalog's enrolment list asks for it through ``courses.hooks.enrollment_progress``."""
+    return queryset.annotate(**_progress_figures(student=OuterRef("student_id"), course=OuterRef("course_id")))
+
+
+def course_progress_figures(*, student: User, course: Course, total_lessons: int | None = None) -> dict:
+    """One student's progress in one course: ``completed_lessons``, the last lesson touched,
+    ``completed_at`` (the certificate's issue time, or None) and ``total_lessons`` (counted
+    unless the caller knows it). The course page of every follower asks this, so its two reads
+    are written out (the ORM spends longer building them than the database running them): the
+    student's progress rows in the course (one per lesson at most), and the certificate."""
+    q = connection.ops.quote_name
+    progress, lesson, part = (m._meta for m in (LessonProgress, Lesson, CoursePart))
+    certificate = Certificate._meta
+    course_id = uuid.UUID(str(course.pk))
+    course_id = course_id.hex if connection.vendor == "sqlite" else course_id  # SQLite: 32 hex digits
+    # Names come from the models, values are parameters.
+    rows_sql = (
+        f"SELECT p.{q('completed')}, p.{q('position_seconds')}, l.{q('slug')}, l.{q('title')}"  # noqa: S608
+        f" FROM {q(progress.db_table)} p JOIN {q(lesson.db_table)} l ON l.{q('id')} = p.{q('lesson_id')}"
+        f" JOIN {q(part.db_table)} c ON c.{q('id')} = l.{q('part_id')}"
+        f" WHERE p.{q('student_id')} = %s AND c.{q('course_id')} = %s ORDER BY p.{q('updated_at')} DESC"
     )
+    certificate_sql = (
+        f"SELECT {q('issued_at')} FROM {q(certificate.db_table)}"  # noqa: S608
+        f" WHERE {q('student_id')} = %s AND {q('course_id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(rows_sql, [str(student.pk), course_id])
+        rows = cursor.fetchall()
+        cursor.execute(certificate_sql, [str(student.pk), course_id])
+        issued = cursor.fetchone()
+    completed_at = None
+    if issued is not None:
+        field = Certificate._meta.get_field("issued_at")
+        completed_at = issued[0]
+        for converter in connection.ops.get_db_converters(field.get_col(certificate.db_table)):
+            completed_at = converter(completed_at, field.get_col(certificate.db_table), connection)
+    last = rows[0] if rows else None
+    return {
+        "completed_lessons": sum(1 for row in rows if row[0]),
+        "last_lesson_slug": last[2] if last else None,
+        "last_lesson_title": last[3] if last else None,
+        "last_lesson_position": last[1] if last else None,
+        "completed_at": completed_at,
+        "total_lessons": (
+            Lesson.objects.filter(part__course_id=course.pk).count() if total_lessons is None else total_lessons
+        ),
+    }
 
 
 # --- Certificates: names and links ------------------------------------------------------------

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from users import selectors
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
@@ -16,11 +21,28 @@ class JWTAuthentication(authentication.JWTAuthentication):
     """
 
     def get_user(self, validated_token):
-        user = super().get_user(validated_token)
+        user = self._user(validated_token)
         valid_after = user.tokens_valid_after
         issued_at = validated_token.get("iat")
         if valid_after is not None and (
             issued_at is None or datetime.fromtimestamp(int(issued_at), tz=UTC) < valid_after.replace(microsecond=0)
         ):
             raise AuthenticationFailed("Token was issued before the password changed.", code="token_not_valid")
+        return user
+
+    def _user(self, validated_token):
+        """simplejwt's checks (``get_user``), with the lookup of ``users.selectors.user_by_id``."""
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        user = selectors.user_by_id(user_id)
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            api_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
         return user

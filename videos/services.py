@@ -62,8 +62,10 @@ def local_upload_store(*, fields: Mapping[str, Any], file) -> str:
     if not claimed:  # a concurrent upload with the same policy got there first
         storage.delete(name)
         raise local.UploadRefused("This video has already been uploaded.", status=409)
+    local.uploads.changed(grant.video_id)  # the player's cached "not uploaded yet"
     # Lessons that attached the video before its file arrived can play it now.
-    Lesson.objects.filter(video_service_id=grant.video_id).update(video_status=VideoStatus.READY)
+    if Lesson.objects.filter(video_service_id=grant.video_id).update(video_status=VideoStatus.READY):
+        catalog_cache.catalog_changed()  # the lesson pages' video_status
     return name
 
 
@@ -136,9 +138,11 @@ def lesson_video_sync(*, lesson_id) -> str | None:
         logger.warning("Video sync of lesson %s (video %s) failed: %s", lesson.pk, video_id, exc.detail)
         if exc.transient:
             return lesson.video_status
-        same_video.update(video_status=VideoStatus.ERROR)
+        if same_video.exclude(video_status=VideoStatus.ERROR).update(video_status=VideoStatus.ERROR):
+            catalog_cache.catalog_changed()  # the lesson page's video_status
         return VideoStatus.ERROR
-    same_video.update(video_status=info.status)
+    if same_video.exclude(video_status=info.status).update(video_status=info.status):
+        catalog_cache.catalog_changed()
     if info.duration_seconds > 0:
         duration = min(timedelta(seconds=info.duration_seconds), MAX_LESSON_DURATION)
         if same_video.filter(duration=timedelta(0)).update(duration=duration):

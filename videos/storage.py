@@ -84,7 +84,10 @@ def _move_one(upload, public: Storage, private: Storage) -> bool:
         )
         return False
     if stored != name:
+        from videos.providers.local import uploads  # here: that module imports this one
+
         type(upload).objects.filter(pk=upload.pk).update(file_key=stored)
+        uploads.changed(upload.video_id)
     public.delete(name)
     logger.info(
         "Video %s: moved %s (%d bytes) from the public media to the private video storage", upload.video_id, name, size

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.cache import cache
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics import cache as statistics_cache
 from analytics import selectors
 from analytics.api import serializers as s
 from analytics.permissions import CanSeeCourseStatistics
@@ -29,19 +28,20 @@ class TutorQuickStatisticsView(APIView):
     price; a co-taught course counts fully for each of its tutors; amounts in different
     currencies are summed in their own units (`earnings_by_currency` has the breakdown).
     Students: active enrolments. Months: calendar months, the current one last.
-    Figures may be up to TUTOR_STATISTICS_CACHE_SECONDS old (the dashboard's cache)."""
+    Figures come from a cache: after a change (an enrolment, a payment, a review…) requests
+    still get the previous figures while they are recomputed in the background, at most once
+    per TUTOR_STATISTICS_REFRESH_SECONDS; they are never older than twice
+    TUTOR_STATISTICS_CACHE_SECONDS."""
 
     permission_classes = [IsTutorOrAdmin]
 
     def get(self, request):
-        key = f"statistics:quick:{request.user.pk}"
-        ttl = settings.TUTOR_STATISTICS_CACHE_SECONDS
-        data = cache.get(key) if ttl > 0 else None
-        if data is None:
-            data = s.QuickStatisticsSerializer(selectors.tutor_quick_statistics(user=request.user)).data
-            if ttl > 0:
-                cache.set(key, data, timeout=ttl)
-        return Response(data)
+        user = request.user
+        return Response(
+            statistics_cache.quick_statistics(
+                user, lambda: dict(s.QuickStatisticsSerializer(selectors.tutor_quick_statistics(user=user)).data)
+            )
+        )
 
 
 @extend_schema(tags=["statistics"], responses={200: s.TutorCourseSerializer(many=True), **ERRORS})

@@ -778,20 +778,3 @@ def test_the_analytics_selector_refuses_an_unbounded_range(tutor):
         selectors.tutor_analytics(user=tutor, date_from=date(2000, 1, 1), date_to=date(2026, 1, 1))
     with pytest.raises(ValueError, match="interval"):
         selectors.tutor_analytics(user=tutor, date_from=date(2026, 1, 1), date_to=date(2026, 1, 2), interval="year")
-
-
-def test_quick_statistics_are_kept_per_tutor_for_the_configured_time(client_for, make_user, settings):
-    from django.core.cache import cache
-
-    from courses.tests.factories import CourseFactory
-
-    settings.TUTOR_STATISTICS_CACHE_SECONDS = 60
-    cache.clear()
-    tutor, other = make_user(Role.TUTOR), make_user(Role.TUTOR)
-    url = "/api/auth/tutors/me/quick_statistics/"
-    first = client_for(tutor).get(url).json()
-    CourseFactory(tutors=[tutor])
-    assert client_for(tutor).get(url).json() == first, "served from the cache within the TTL"
-    assert client_for(other).get(url).json()["published_courses"] == 0, "each tutor has their own entry"
-    cache.clear()
-    assert client_for(tutor).get(url).json()["published_courses"] == first["published_courses"] + 1

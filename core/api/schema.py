@@ -21,6 +21,9 @@ added the same way::
 
     schema_errors = {"destroy": {409: "The course has enrolled students."}}
 
+Views answering conditional GETs name those actions (``conditional_actions = ("list",)``): the
+operation gets the ``If-None-Match`` header, an ``ETag`` on 200 and a 304 without a body.
+
 Responses a view declares itself with ``@extend_schema(responses=...)`` are kept, except a
 400 declared as a bare ``{"detail"}`` (or with no body) on an operation that validates input:
 that one answers field maps too, so it gets the combined shape.
@@ -102,7 +105,28 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is not None:
             self._add_error_responses(operation)
+            if getattr(self.view, "action", None) in getattr(self.view, "conditional_actions", ()):
+                self._add_conditional_get(operation)
         return operation
+
+    def _add_conditional_get(self, operation: dict) -> None:
+        """Actions answered by ``core.api.shortcuts.conditional_json``: an ``ETag`` on 200, and
+        ``304 Not Modified`` when ``If-None-Match`` names it."""
+        operation.setdefault("parameters", []).append(
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "schema": {"type": "string"},
+                "description": "The `ETag` of the body you hold: 304 without a body while it is current.",
+            }
+        )
+        ok = operation["responses"].get("200")
+        if ok is not None:
+            ok.setdefault("headers", {})["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "The body's entity tag (it changes with the content and with the viewer's own fields).",
+            }
+        operation["responses"]["304"] = {"description": "Not modified: the `ETag` in `If-None-Match` is current."}
 
     # --- What the view can answer -------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,9 +14,12 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated, 
 from rest_framework.response import Response
 
 from core.api.permissions import check_object_permission
+from core.api.renderers import dumps
+from core.api.shortcuts import conditional_json
 from courses import cache as catalog_cache
 from courses import hooks, selectors, services
 from courses.api import serializers as s
+from courses.api import viewer
 from courses.api.filters import (
     CommentFilter,
     CourseFilter,
@@ -109,6 +112,7 @@ class CourseViewSet(viewsets.ModelViewSet):
     """Courses. Lists show published courses (plus your drafts with `?mine=true`)."""
 
     schema_errors = {"destroy": {409: "The course has enrolled students: unpublish it instead."}}
+    conditional_actions = ("list", "retrieve")  # ETag and 304 (core.api.schema)
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     http_method_names = WRITE_METHODS
@@ -125,28 +129,31 @@ class CourseViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         return s.CourseListSerializer if self.action == "list" else s.CourseDetailSerializer
 
-    def _cacheable(self, request) -> bool:
-        return catalog_cache.enabled() and request.method == "GET" and not request.user.is_authenticated
+    def _mine(self) -> bool:
+        """``?mine=true`` from a signed-in user: their own courses, drafts included (never shared)."""
+        mine = self.request.query_params.get("mine", "").lower() in ("true", "1")
+        return mine and self.request.user.is_authenticated
 
     def list(self, request, *args, **kwargs):
-        if self._cacheable(request) and (content := catalog_cache.get(request)) is not None:
-            return HttpResponse(content, content_type="application/json")
-        return super().list(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        cacheable_action = self.action in ("list", "retrieve") and isinstance(response, Response)
-        if cacheable_action and response.status_code == 200 and self._cacheable(request):
-            response.render()
-            catalog_cache.put(request, response.content)
-        return response
+        """Published courses: one shared public body per URL, plus the viewer's ``is_enrolled``."""
+        if self._mine():
+            return super().list(request, *args, **kwargs)
+        body = catalog_cache.public_body(
+            request, lambda: viewer.list_body(super(CourseViewSet, self).list(request).data)
+        )
+        if request.user.is_authenticated:
+            body = viewer.catalog_page(body, user=request.user)
+        return conditional_json(request, body.content, body.etag)
 
     def get_queryset(self):
-        user = self.request.user
         if self.action == "list":
-            mine = self.request.query_params.get("mine", "").lower() in ("true", "1")
-            return selectors.course_list(user=user, mine=mine)
-        return selectors.course_detail_queryset(user=user)
+            # The shared public list is built without a viewer (``is_enrolled`` comes per viewer).
+            return (
+                selectors.course_list(user=self.request.user, mine=True)
+                if self._mine()
+                else selectors.course_list(user=None)
+            )
+        return selectors.course_detail_queryset(user=self.request.user)
 
     def _detail_response(self, course: Course, *, status_code: int = status.HTTP_200_OK) -> Response:
         """After a write: the course as the detail selector loads it."""
@@ -168,9 +175,25 @@ class CourseViewSet(viewsets.ModelViewSet):
         return Response(s.CourseDetailSerializer(course, context=context).data, status=status_code)
 
     def retrieve(self, request, *args, **kwargs):
-        if self._cacheable(request) and (content := catalog_cache.get(request)) is not None:
-            return HttpResponse(content, content_type="application/json")
-        return self._render_detail(self.get_object())
+        """A published course: the shared public page plus the viewer's fields. A draft: built
+        for its tutors and admins (404 for everyone else)."""
+        body = catalog_cache.public_body(request, self._public_page)
+        if body is None:
+            if not request.user.is_authenticated:
+                raise Http404
+            return self._render_detail(self.get_object())
+        if request.user.is_authenticated:
+            body = viewer.course_page(body, user=request.user)
+        return conditional_json(request, body.content, body.etag)
+
+    def _public_page(self) -> catalog_cache.Body | None:
+        """The course page as an anonymous visitor sees it, or None when it is not public."""
+        course = selectors.course_detail_queryset(user=None).filter(slug=self.kwargs["slug"]).first()
+        if course is None:
+            return None
+        return catalog_cache.Body.of(
+            dumps(s.CourseDetailSerializer(course, context=self.get_serializer_context()).data)
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = s.CourseWriteSerializer(data=request.data)
@@ -266,17 +289,62 @@ class LessonViewSet(CourseContentViewSet):
     visible_selector = staticmethod(selectors.lesson_visible)
 
     def retrieve(self, request, *args, **kwargs):
-        lesson = self.get_object()
-        may_watch = selectors.user_may_watch(request.user, lesson)
-        # Playable secrets only for those who may watch; a failing provider leaves the outline.
+        """A lesson of a published course: its outline comes from the shared catalog cache and
+        only the viewer's entitlement, playback and view are worked out per request. Lessons of
+        drafts are loaded for their course's tutors and admins (404 for everyone else)."""
+        slug = self.kwargs["slug"]
+        public = catalog_cache.remembered(f"lesson:{slug}", lambda: self._public_lesson(slug))
+        if public is None:
+            lesson = self.get_object()
+            may_watch = selectors.user_may_watch(request.user, lesson)
+            return Response(self._player(self._outline(lesson), lesson, may_watch=may_watch))
+        user = request.user
+        may_watch = public["is_free_preview"] or (
+            user.is_authenticated
+            and (
+                user.is_admin
+                or str(user.pk) in public["tutor_ids"]
+                or bool(selectors.enrolled_course_ids(user=user, course_ids=[public["course_id"]]))
+            )
+        )
+        # The hooks read only the lesson's id and video.
+        lesson = Lesson(pk=public["outline"]["id"], video_service_id=public["video_service_id"])
+        return Response(self._player(dict(public["outline"]), lesson, may_watch=may_watch))
+
+    def _public_lesson(self, slug: str) -> dict | None:
+        """What every viewer of a lesson of a published course sees, and what decides who may
+        watch it; None when the lesson is not public."""
+        lesson = selectors.lesson_visible(user=None).filter(slug=slug).first()
+        if lesson is None:
+            return None
+        course = lesson.part.course
+        return {
+            "outline": self._outline(lesson),
+            "course_id": str(course.pk),
+            "tutor_ids": selectors.course_tutor_ids(course=course),
+            "is_free_preview": lesson.is_free_preview,
+            "video_service_id": lesson.video_service_id,
+        }
+
+    def _outline(self, lesson: Lesson) -> dict:
+        """The player page without the viewer's part (filled in by ``_player``)."""
         lesson.otp = lesson.playbackInfo = lesson.video_error = None
+        lesson.locked = True
+        return dict(s.LessonPlayerSerializer(lesson, context=self.get_serializer_context()).data)
+
+    def _player(self, outline: dict, lesson: Lesson, *, may_watch: bool) -> dict:
+        """The outline plus the viewer's part: playable secrets only for those who may watch (a
+        failing provider leaves the outline), and the view recorded when secrets were issued."""
+        playback = error = None
         if may_watch:
-            playback, lesson.video_error = hooks.lesson_playback(lesson=lesson, viewer=request.user, request=request)
+            playback, error = hooks.lesson_playback(lesson=lesson, viewer=self.request.user, request=self.request)
             if playback:
-                lesson.otp, lesson.playbackInfo = playback["otp"], playback["playbackInfo"]
-                hooks.lesson_played(lesson=lesson, viewer=request.user)
-        lesson.locked = not may_watch
-        return Response(s.LessonPlayerSerializer(lesson, context=self.get_serializer_context()).data)
+                hooks.lesson_played(lesson=lesson, viewer=self.request.user)
+        outline["otp"] = playback["otp"] if playback else None
+        outline["playbackInfo"] = playback["playbackInfo"] if playback else None
+        outline["locked"] = not may_watch
+        outline["video_error"] = error
+        return outline
 
     def perform_create(self, serializer):
         part = serializer.validated_data.pop("part")

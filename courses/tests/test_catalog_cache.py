@@ -1,14 +1,17 @@
-"""The anonymous catalog is served from the cache, and every catalog edit shows at once."""
+"""The public catalog is served from one shared cached body per page, with each signed-in
+viewer's own fields laid over it; every catalog edit shows at once."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from courses import services
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
+from users.models import Role
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # invalidation runs on commit
-    pytest.mark.usefixtures("catalog_cache_on"),
+    pytest.mark.usefixtures("catalog_cache_on", "viewer_cache_on"),
 ]
 
 LIST = "/api/courses/courses/"
@@ -60,12 +63,63 @@ def test_publishing_through_the_api_shows_in_the_anonymous_list(api_client, clie
     assert queries(api_client, LIST)[1]["count"] == 1
 
 
-def test_signed_in_users_are_never_served_from_the_cache(api_client, client_for, student):
-    CourseFactory()
-    queries(api_client, LIST)
+def test_signed_in_viewers_share_the_public_body_with_their_own_fields(api_client, client_for, make_user):
+    """One cached body for everyone; each viewer's is_enrolled is computed for them, in one query."""
+    first, second = CourseFactory(), CourseFactory()
+    alice, bob = make_user(Role.STUDENT), make_user(Role.STUDENT)
+    EnrollmentFactory(course=first, student=alice)
+    EnrollmentFactory(course=second, student=bob)
+    queries(api_client, LIST)  # fills the cache
+    enrolled = {}
+    for name, user in (("alice", alice), ("bob", bob)):
+        count, body = queries(client_for(user), LIST)
+        assert count == 2, "auth + the viewer's enrolments among the page's courses"
+        enrolled[name] = {c["slug"] for c in body["results"] if c["is_enrolled"]}
+    assert enrolled == {"alice": {first.slug}, "bob": {second.slug}}
+    _, anonymous = queries(api_client, LIST)
+    assert not any(c["is_enrolled"] for c in anonymous["results"]), "nobody's fields leak into the shared body"
+
+
+def test_enrolment_and_refund_show_on_the_next_signed_in_read(api_client, client_for, student):
+    course = CourseFactory()
     client = client_for(student)
-    assert queries(client, LIST)[0] > 0
-    assert queries(client, LIST)[0] > 0, "is_enrolled is personal: no cache for signed-in users"
+    assert queries(client, LIST)[1]["results"][0]["is_enrolled"] is False
+    enrollment = EnrollmentFactory(course=course, student=student)
+    _, body = queries(client, LIST)
+    assert body["results"][0]["is_enrolled"] is True
+    assert body["results"][0]["students_count"] == 1
+    # A refund takes back the access its payment gave (a bulk update, no signal).
+    services.enrollments_deactivate(student_id=student.pk, course_ids=[course.pk], source=enrollment.source)
+    _, body = queries(client, LIST)
+    assert body["results"][0]["is_enrolled"] is False, "revoked at once, even where the cache still holds the page"
+
+
+def test_drafts_are_built_for_their_tutors_only(api_client, client_for, student):
+    draft = CourseFactory(is_published=False)
+    detail = f"{LIST}{draft.slug}/"
+    assert api_client.get(detail).status_code == 404
+    assert client_for(student).get(detail).status_code == 404
+    response = client_for(draft.tutors.get()).get(detail)
+    assert response.status_code == 200 and response.json()["is_published"] is False
+
+
+@pytest.mark.parametrize("page", ["list", "detail"])
+def test_entity_tags_answer_304_and_change_with_the_content_and_the_viewer(api_client, client_for, student, page):
+    course = CourseFactory()
+    url = LIST if page == "list" else f"{LIST}{course.slug}/"
+    first = api_client.get(url)
+    tag = first["ETag"]
+    assert tag.startswith('"') and first["Cache-Control"] == "no-cache" and "Authorization" in first["Vary"]
+    again = api_client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == tag
+    client = client_for(student)
+    assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304, "nothing of the viewer's own on this page"
+    EnrollmentFactory(course=course, student=student)
+    assert api_client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 200, "students_count changed"
+    mine = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert mine.status_code == 200 and mine["Cache-Control"] == "private, no-cache"
+    assert mine["ETag"] != api_client.get(url)["ETag"], "the viewer's fields are part of the tag"
+    assert client.get(url, HTTP_IF_NONE_MATCH=mine["ETag"]).status_code == 304
 
 
 def test_hosts_and_query_strings_are_separate_entries(api_client, settings):
@@ -83,3 +137,16 @@ def test_cache_off_means_every_request_queries(api_client, settings):
     CourseFactory()
     queries(api_client, LIST)
     assert queries(api_client, LIST)[0] > 0
+
+
+def test_the_overlay_is_not_fooled_by_a_description_that_looks_like_the_field(api_client, client_for, student):
+    tricky = CourseFactory(description='Say "is_enrolled":false and {"is_enrolled":false}', title='"is_enrolled":false')
+    plain = CourseFactory()
+    EnrollmentFactory(course=tricky, student=student)
+    queries(api_client, LIST)
+    _, body = queries(client_for(student), LIST)
+    flags = {c["slug"]: c["is_enrolled"] for c in body["results"]}
+    assert flags == {tricky.slug: True, plain.slug: False}
+    texts = next(c for c in body["results"] if c["slug"] == tricky.slug)
+    assert texts["description"] == 'Say "is_enrolled":false and {"is_enrolled":false}'
+    assert texts["title"] == '"is_enrolled":false'

@@ -146,6 +146,11 @@ CATALOG_CACHE_SECONDS = errors.get(env.int, "CATALOG_CACHE_SECONDS", default=30)
 # A tutor's dashboard figures (quick_statistics) are aggregated over every payment and
 # enrolment of their courses; they are kept this long per tutor (0 turns it off).
 TUTOR_STATISTICS_CACHE_SECONDS = errors.get(env.int, "TUTOR_STATISTICS_CACHE_SECONDS", default=60)
+# Signed-in viewers' account row, enrolments and course progress are cached at most this long
+# (core.cache); every write to them replaces the cached copy at once. 0: always read.
+VIEWER_CACHE_SECONDS = errors.get(env.int, "VIEWER_CACHE_SECONDS", default=300)
+# After a change, a tutor's figures are recomputed at most once per this many seconds.
+TUTOR_STATISTICS_REFRESH_SECONDS = errors.get(env.int, "TUTOR_STATISTICS_REFRESH_SECONDS", default=10)
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

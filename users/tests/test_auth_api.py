@@ -9,7 +9,6 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from users import services
-from users.models import User
 from users.tests.factories import PASSWORD
 from users.tests.urls import ME_URL, REFRESH_URL, TOKEN_URL
 
@@ -245,7 +244,8 @@ def test_token_verify_refuses_tokens_of_a_deactivated_user(client_for, user):
     anonymous = client_for()
     assert anonymous.post(VERIFY_URL, {"token": access}, format="json").status_code == 200, "precondition"
 
-    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    user.save()
 
     assert_refused_like_an_invalid_token(anonymous.post(VERIFY_URL, {"token": access}, format="json"))
     assert_refused_like_an_invalid_token(anonymous.post(VERIFY_URL, {"token": refresh}, format="json"))

@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from core.cache import Stamped
 from core.exceptions import ServiceError
 from courses.models import VideoStatus
 from videos.models import ProviderName, VideoUpload
@@ -215,6 +216,21 @@ def read_stream_token(token: str) -> StreamGrant:
 # --- The provider ---------------------------------------------------------------------------------
 
 
+# Where each uploaded video's file is (core.cache), for every lesson player page: replaced by
+# every save or delete of the upload (videos.apps).
+uploads = Stamped("video-file")
+
+
+def uploaded_file_key(video_id: str) -> str:
+    """The storage key of the video's file ("" until its upload is done)."""
+
+    def load() -> str:
+        rows = VideoUpload.objects.filter(video_id=video_id, provider=ProviderName.LOCAL).exclude(file_key="")
+        return rows.values_list("file_key", flat=True).first() or ""
+
+    return uploads.get(video_id, load)
+
+
 class LocalProvider(VideoProvider):
     name = ProviderName.LOCAL
 
@@ -252,8 +268,8 @@ class LocalProvider(VideoProvider):
         }
 
     def playback(self, video_id: str, *, viewer) -> dict[str, str]:
-        upload = VideoUpload.objects.filter(video_id=video_id, provider=self.name).exclude(file_key="").first()
-        if upload is None:
+        file_key = uploaded_file_key(video_id)
+        if not file_key:
             raise VideoProviderError("This video has not been uploaded yet.", status=503)
         ttl = settings.VIDEO_OTP_TTL_SECONDS
         token = stream_token(video_id, viewer_id=viewer_id_of(viewer), ttl=ttl)
@@ -261,7 +277,7 @@ class LocalProvider(VideoProvider):
             url = self._absolute(reverse("video-local-stream", kwargs={"token": token}))
         else:
             # Private bucket/prefix, never the public custom domain; signed for the token's lifetime.
-            url = video_storage().url(upload.file_key, expire=ttl)
+            url = video_storage().url(file_key, expire=ttl)
         return {"otp": token, "playbackInfo": _b64_json({"url": url})}
 
     def video_info(self, video_id: str) -> VideoInfo:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -88,11 +89,23 @@ def assert_no_secret(response, who: str) -> None:
     assert OTP not in body and PLAYBACK_INFO not in body, f"{who}: a playable secret leaked: {body[:300]}"
 
 
+def warm_catalog_cache(settings, client, url: str, vdo) -> None:
+    """The catalog cache on, holding the lesson's public outline (filled by a viewer who may not
+    watch, so that no secret was ever made); the provider's log emptied."""
+    settings.CATALOG_CACHE_SECONDS = 30
+    cache.clear()
+    client.get(url)
+    vdo.server.clear_log()
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cache off", "outline cached"])
 @pytest.mark.parametrize(("kind", "role"), MATRIX)
-def test_lesson_player_gives_secrets_only_to_those_who_may_watch(world, vdo, client_for, kind, role):
+def test_lesson_player_gives_secrets_only_to_those_who_may_watch(world, vdo, client_for, settings, kind, role, cached):
     vdo.serve_otp()
     lesson = world.lessons[kind]
     expected = may_watch(kind, role)
+    if cached:
+        warm_catalog_cache(settings, client_for(world.users["user"]), f"{LESSONS}{lesson.slug}/", vdo)
 
     response = client_for(world.users[role]).get(f"{LESSONS}{lesson.slug}/")
 
@@ -222,6 +235,19 @@ def test_lesson_player_query_budget(world, vdo, client_for):
     # auth, lesson (course joined), manages?, enrolled?, the view recorded for statistics -
     # the video itself adds no query
     assert len(queries) <= 5, [q["sql"] for q in queries]
+
+
+def test_lesson_player_query_budget_with_the_outline_cached(world, vdo, client_for, settings):
+    vdo.serve_otp()
+    client = client_for(world.users["enrolled"])
+    url = f"{LESSONS}{world.lessons['published-paid'].slug}/"
+    warm_catalog_cache(settings, client_for(world.users["user"]), url, vdo)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).json()["otp"] == OTP
+    # auth, enrolled?, the view recorded (one per player page with secrets: learning's statistics)
+    sql = [q["sql"] for q in queries]
+    assert len(sql) == 3, sql
+    assert sum(s.startswith("INSERT") for s in sql) == 1, sql
 
 
 # --- Upload credentials ------------------------------------------------------------------------
