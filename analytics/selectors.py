@@ -271,8 +271,21 @@ def monthly_figures(*, course_ids: Any, now: datetime) -> list[dict[str, Any]]:
 # --- Selectors -------------------------------------------------------------------------------------
 
 
+def _top_courses(*, course_ids, earning: list[tuple[Any, Decimal]]) -> list[dict[str, Any]]:
+    """The ``TOP_COURSES`` courses by earnings, then title (each course's earnings come grouped,
+    highest first, from ``earning``), with their figures: computing every figure of every
+    course only to keep six cost half a second for a tutor with 94 courses."""
+    earners = [course_id for course_id, amount in earning if amount > 0]
+    # Then the courses that earned nothing (no completed payment, or only free orders) by title,
+    # as the database orders titles: asked always, so the queries are the same whatever the data.
+    rest = Course.objects.filter(pk__in=course_ids).exclude(pk__in=earners).order_by("title", "pk")
+    ranked = (earners[:TOP_COURSES] + list(rest.values_list("pk", flat=True)[:TOP_COURSES]))[:TOP_COURSES]
+    rows = {row["id"]: row for row in with_statistics(Course.objects.filter(pk__in=ranked)).values(*PERFORMANCE_FIELDS)}
+    return [rows[course_id] for course_id in ranked]
+
+
 def tutor_quick_statistics(*, user, now: datetime | None = None) -> dict[str, Any]:
-    """The dashboard figures of ``GET tutors/me/quick_statistics/`` (8 queries)."""
+    """The dashboard figures of ``GET tutors/me/quick_statistics/`` (9 queries)."""
     now = now or timezone.now()
     course_ids = taught_course_ids(user)
     courses = Course.objects.filter(pk__in=course_ids).aggregate(
@@ -291,13 +304,16 @@ def tutor_quick_statistics(*, user, now: datetime | None = None) -> dict[str, An
     )
     reviews = Review.objects.filter(course__in=course_ids).aggregate(average=Avg("rating"), count=Count("pk"))
     lines = earning_lines(course_ids=course_ids)
-    total = lines.aggregate(total=Sum("share"))["total"]
     by_currency = lines.order_by().values("paid_currency").annotate(total=Sum("share")).order_by("paid_currency")
-    top = (
-        with_statistics(Course.objects.filter(pk__in=course_ids))
-        .order_by("-earnings", "title", "pk")
-        .values(*PERFORMANCE_FIELDS)[:TOP_COURSES]
+    earning = list(
+        lines.order_by()
+        .values("course")
+        .annotate(total=Sum("share"))
+        .order_by("-total", "course__title", "course")
+        .values_list("course", "total")
     )
+    total = sum(amount for _, amount in earning) if earning else None
+    top = _top_courses(course_ids=course_ids, earning=earning)
     return {
         "total_earnings": money(total),
         "earnings_by_currency": [

@@ -357,6 +357,22 @@ def test_course_performance_keeps_the_top_six_by_earnings(tutor, student):
     assert [c["title"] for c in figures["course_performance"]] == [f"Course {i}" for i in range(7, 1, -1)]
 
 
+def test_course_performance_ties_at_zero_go_by_title_whether_or_not_the_course_sold(tutor, student):
+    """Earnings first; courses that earned nothing - sold only for 0, or never sold - by title."""
+    earner = CourseFactory(title="Zeta", price=Decimal("5"), tutors=[tutor])
+    free_sale = CourseFactory(title="Beta", price=Decimal("0"), tutors=[tutor])
+    unsold = [CourseFactory(title=title, tutors=[tutor]) for title in ("Alpha", "Gamma")]
+    pay(student, [(earner, "5")], "5", when=NOW - timedelta(days=1))
+    pay(student, [(free_sale, "0")], "0", when=NOW - timedelta(days=1))
+
+    figures = selectors.tutor_quick_statistics(user=tutor, now=NOW)
+
+    titles = [c["title"] for c in figures["course_performance"]]
+    assert titles == ["Zeta", "Alpha", "Beta", "Gamma"], titles
+    assert [c["earnings"] for c in figures["course_performance"]] == [Decimal("5"), 0, 0, 0]
+    assert unsold[0].title == "Alpha"
+
+
 # --- quick_statistics through the API -------------------------------------------------------------------
 
 
@@ -765,7 +781,7 @@ def test_query_count_does_not_grow_with_the_data(client_for, tutor, url):
 
 
 def test_selectors_run_their_documented_number_of_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         selectors.tutor_quick_statistics(user=world.t, now=NOW)
     with django_assert_num_queries(5):
         selectors.tutor_analytics(user=world.t, date_from=date(2026, 1, 1), date_to=date(2026, 3, 10))
