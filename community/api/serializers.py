@@ -26,6 +26,7 @@ from community.models import (
 )
 from community.rendering import markdown_to_html
 from core.api.fields import SafePrimaryKeyRelatedField, StrictCharField
+from courses.api.serializers import CourseRefSerializer
 from courses.models import Course, Lesson
 from users.models import User
 
@@ -33,12 +34,6 @@ MIN_TITLE = 3
 DELETED_HTML = markdown_to_html(DELETED)
 
 # --- Nested shapes -----------------------------------------------------------------------------
-
-
-class CourseBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Course
-        fields = ["id", "slug", "title"]
 
 
 class LessonBriefSerializer(serializers.ModelSerializer):
@@ -91,7 +86,7 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class ThreadSerializer(PostSerializer):
-    course = CourseBriefSerializer(read_only=True)
+    course = CourseRefSerializer(read_only=True)
     lesson = LessonBriefSerializer(read_only=True, allow_null=True)
     accepted_reply_id = serializers.IntegerField(read_only=True, allow_null=True)
     replies_count = serializers.IntegerField(read_only=True)
@@ -215,7 +210,7 @@ class ReportCreateSerializer(serializers.Serializer):
 
 
 class UnansweredCountSerializer(serializers.Serializer):
-    course = CourseBriefSerializer()
+    course = CourseRefSerializer()
     unanswered_count = serializers.IntegerField()
 
 
@@ -243,7 +238,7 @@ class ReportedPostSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    course = CourseBriefSerializer(read_only=True)
+    course = CourseRefSerializer(read_only=True)
     reporter = ReporterSerializer(read_only=True)
     resolved_by = ReporterSerializer(read_only=True, allow_null=True)
     post = serializers.SerializerMethodField()
@@ -281,7 +276,7 @@ REPORT_STATUSES = [status.value for status in ReportStatus]
 
 
 class AnnouncementSerializer(serializers.ModelSerializer):
-    course = CourseBriefSerializer(read_only=True)
+    course = CourseRefSerializer(read_only=True)
     author = AuthorField()
 
     class Meta:

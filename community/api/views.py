@@ -311,7 +311,7 @@ class ThreadViewSet(CommunityView, viewsets.GenericViewSet):
         check_object_permission(self, request, IsCourseModerator(), course)
         return Response(
             {
-                "course": s.CourseBriefSerializer(course).data,
+                "course": s.CourseRefSerializer(course).data,
                 "unanswered_count": selectors.unanswered_count(course=course),
             }
         )
