@@ -618,6 +618,9 @@ def scale(args) -> None:
         log(f"{factor}x: {courses} courses, {students} students")
         recreate_database(admin, name, template=template)
         env = server_env(db_url(args.postgres, name), redis=redis)
+        # Each size its own cache keys: the sizes share ids (same seed), and a page cached for
+        # one database must not be served for another.
+        env["CACHE_KEY_PREFIX"] = f"{env.get('CACHE_KEY_PREFIX', 'bench')}-x{factor}"
         manifest = seed(
             env,
             work / f"manifest{factor}.json",
