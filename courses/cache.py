@@ -3,8 +3,8 @@
 Everyone sees the same public catalog, so each page is rendered once *as an anonymous visitor
 would see it* and its JSON kept in the cache (Redis in production) for CATALOG_CACHE_SECONDS.
 Signed-in viewers get the same body with their own fields laid over it by
-``courses.api.viewer`` (``is_enrolled``, ``progress``): computed per request, in one or two
-queries, never stored, so nobody is ever served somebody else's fields.
+``courses.api.viewer`` (``is_enrolled``, ``progress``): laid over per request from the viewer's
+own cached facts (``core.cache``), never stored, so nobody is ever served somebody else's fields.
 
 Every write to catalog content bumps a version number that is part of every key, so an edit,
 a publication, a new lesson, an enrolment or a review shows on the next read; a figure may lag

@@ -81,7 +81,8 @@ def lesson_progress_record(
 
 
 def course_progress(*, student: User, course: Course, total_lessons: int | None = None) -> dict[str, Any]:
-    """``{completed_lessons, total_lessons, percent, last_lesson, completed_at}`` in one query."""
+    """``{completed_lessons, total_lessons, percent, last_lesson, completed_at}`` (two queries,
+    three without ``total_lessons``: ``selectors.course_progress_figures``)."""
     row = selectors.course_progress_figures(student=student, course=course, total_lessons=total_lessons)
     completed, total = row["completed_lessons"], row["total_lessons"]
     return {

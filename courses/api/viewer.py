@@ -2,9 +2,9 @@
 
 A catalog page's public body (``courses.cache.public_body``) says ``is_enrolled: false`` and
 ``progress: null`` everywhere, as an anonymous visitor sees it. For a signed-in viewer these
-functions lay the viewer's own fields over it: one query over the page's course ids for the
-list, one or two for a course page. The result is never stored; a body the viewer adds nothing
-to is passed through unchanged (same bytes, same entity tag).
+functions lay the viewer's own fields over it, from the viewer's enrolments and progress
+(cached per viewer under tokens that their writes replace: ``core.cache``). The result is never
+stored; a body the viewer adds nothing to is passed through unchanged (same bytes, same tag).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from courses.cache import Body
 from courses.models import Course
 
 
-def _overlaid(public: Body, data, personal) -> Body:
-    """The public body with the viewer's fields set in ``data``; its tag extends the public tag
+def _personal(public: Body, content: bytes, personal: bytes) -> Body:
+    """``content`` (the public body with the viewer's fields); its tag extends the public tag
     with a digest of ``personal`` (the viewer's fields), so it changes with either."""
-    digest = hashlib.blake2b(dumps(personal), digest_size=8).hexdigest()
-    return Body(dumps(data), f'{public.etag[:-1]}-{digest}"')
+    digest = hashlib.blake2b(personal, digest_size=8).hexdigest()
+    return Body(content, f'{public.etag[:-1]}-{digest}"')
 
 
 _TIME = DateTimeField(allow_null=True)
@@ -46,7 +46,7 @@ def list_body(data: dict) -> Body:
 
 def catalog_page(public: Body, *, user) -> Body:
     """A course list (``{count, next, previous, results}``) with the viewer's ``is_enrolled``,
-    set in place (one query; the shared body is not parsed again)."""
+    set in place (the shared body is not parsed again)."""
     enrolled = selectors.enrolled_course_ids(user=user, course_ids=[course_id for course_id, _ in public.slots])
     if not enrolled:
         return public
@@ -56,8 +56,7 @@ def catalog_page(public: Body, *, user) -> Body:
             pieces += [public.content[start:offset], ENROLLED]
             start = offset + len(NOT_ENROLLED)
     pieces.append(public.content[start:])
-    digest = hashlib.blake2b(" ".join(sorted(enrolled)).encode(), digest_size=8).hexdigest()
-    return Body(b"".join(pieces), f'{public.etag[:-1]}-{digest}"')
+    return _personal(public, b"".join(pieces), " ".join(sorted(enrolled)).encode())
 
 
 def course_page(public: Body, *, user) -> Body:
@@ -78,4 +77,4 @@ def course_page(public: Body, *, user) -> Body:
     if progress is not None:  # CourseProgressSerializer's shape, without building a serializer per request
         progress = {**progress, "completed_at": _TIME.to_representation(progress["completed_at"])}
     data["progress"] = progress
-    return _overlaid(public, data, [is_enrolled, data["progress"]])
+    return _personal(public, dumps(data), dumps([is_enrolled, data["progress"]]))
