@@ -18,14 +18,29 @@ An entry is served only while it carries the current token, so
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 T = TypeVar("T")
+
+# What ``Stamped.get(..., along=...)`` fetched for the entries asked along, for the rest of the
+# current request (a request runs in one thread or task); dropped by any ``changed()``.
+_fetched: ContextVar[dict | None] = ContextVar("stamped_fetched", default=None)
+
+
+def _forget(**kwargs) -> None:
+    _fetched.set(None)
+
+
+# Nothing fetched ahead outlives its request.
+request_started.connect(_forget, dispatch_uid="core-cache-forget-start")
+request_finished.connect(_forget, dispatch_uid="core-cache-forget-finish")
 
 
 class Stamped:
@@ -37,14 +52,27 @@ class Stamped:
     def _token_key(self, owner) -> str:
         return f"{self.name}:token:{owner}"
 
-    def get(self, owner, compute: Callable[[], T], part: str = "") -> T:
+    def _keys(self, owner, part: str) -> tuple[str, str]:
+        return self._token_key(owner), f"{self.name}:entry:{owner}:{part}"
+
+    def get(self, owner, compute: Callable[[], T], part: str = "", along: Sequence[Stamped] = ()) -> T:
         """The owner's entry ``part``: cached while the owner's token is unchanged, else
-        ``compute()`` (stored under the token read before computing)."""
+        ``compute()`` (stored under the token read before computing). ``along``: other caches
+        whose entry (part "") of the same owner this request will ask for next; they come in
+        the same round trip to the cache (every signed-in request asks for its account with the
+        viewer's enrolments along)."""
         timeout = settings.VIEWER_CACHE_SECONDS
         if timeout <= 0:
             return compute()
-        token_key, entry_key = self._token_key(owner), f"{self.name}:entry:{owner}:{part}"
-        found = cache.get_many([token_key, entry_key])
+        token_key, entry_key = self._keys(owner, part)
+        fetched = _fetched.get()
+        if not along and fetched is not None and token_key in fetched:
+            found = {key: fetched[key] for key in (token_key, entry_key) if fetched.get(key) is not None}
+        else:
+            extra = [key for other in along for key in other._keys(owner, "")]
+            found = cache.get_many([token_key, entry_key, *extra])
+            if along:
+                _fetched.set({key: found.get(key) for key in extra})
         token, entry = found.get(token_key), found.get(entry_key)
         if token is None:
             cache.add(token_key, uuid.uuid4().hex, timeout=None)
@@ -64,6 +92,7 @@ class Stamped:
         keys = [self._token_key(owner) for owner in owners if owner is not None]
         if not keys or settings.VIEWER_CACHE_SECONDS <= 0:
             return
+        _fetched.set(None)  # what this request fetched ahead may be what changed
 
         def replace() -> None:
             cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)

@@ -38,6 +38,7 @@ from core.cache import Stamped
 from courses import hooks
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 from users.models import User
+from users.selectors import viewer_facts
 
 # --- Access predicates ------------------------------------------------------------------
 
@@ -91,6 +92,7 @@ def course_tutor_ids(*, course: Course) -> list[str]:
 # Each student's active enrolments (core.cache): replaced by every enrolment saved or deleted
 # (courses.apps) and by enrollments_deactivate.
 enrolments = Stamped("enrolments")
+viewer_facts.append(enrolments)  # fetched along with the account of every signed-in request
 
 
 def enrolled_course_ids(*, user, course_ids: list) -> set[str]:

@@ -70,3 +70,25 @@ def test_off_means_always_computed(settings):
     things.get("a", source.read)
     things.get("a", source.read)
     assert source.reads == 2
+
+
+def test_entries_asked_along_come_in_the_same_round_trip(monkeypatch):
+    accounts, extras, source = Stamped("accounts"), Stamped("extras"), Source()
+    accounts.get("a", source.read, along=[extras])
+    extras.get("a", source.read)  # fills the cache
+    round_trips = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: round_trips.append(keys) or real(keys))
+    assert accounts.get("a", source.read, along=[extras]) == 1
+    assert extras.get("a", source.read) == 1
+    assert len(round_trips) == 1, "the entry asked along came with the first one"
+    assert extras.get("b", source.read) == 1 and len(round_trips) == 2, "another owner: its own round trip"
+
+
+def test_a_change_drops_what_was_fetched_ahead():
+    accounts, extras, source = Stamped("accounts"), Stamped("extras"), Source()
+    extras.get("a", source.read)
+    accounts.get("a", source.read, along=[extras])
+    source.value = 2
+    extras.changed("a")
+    assert extras.get("a", source.read) == 2
