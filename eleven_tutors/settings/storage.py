@@ -4,6 +4,7 @@ provider's private storage, the static files' storage, and the limits on uploade
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from eleven_tutors.settings.base import BASE_DIR, DEBUG, STATIC_ROOT, env, errors
@@ -52,6 +53,14 @@ else:
 # only as presigned URLs that live VIDEO_OTP_TTL_SECONDS. See videos/storage.py.
 VIDEO_PRIVATE_ROOT = Path(env.str("VIDEO_PRIVATE_ROOT", default=str(BASE_DIR / "private" / "videos")))
 VIDEO_PRIVATE_PREFIX = "private"  # the videos' prefix when they share the media bucket
+# Behind nginx: the app authorises each stream request and hands the bytes to nginx with
+# `X-Accel-Redirect: <prefix><file key>`, an `internal` location aliasing VIDEO_PRIVATE_ROOT
+# (deploy/nginx.conf). Empty: the app streams the bytes itself.
+VIDEO_ACCEL_REDIRECT_PREFIX = env.str("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
+if VIDEO_ACCEL_REDIRECT_PREFIX and not re.fullmatch(r"/[-\w/]*/", VIDEO_ACCEL_REDIRECT_PREFIX):
+    errors.add(
+        "VIDEO_ACCEL_REDIRECT_PREFIX", "must be a URL path starting and ending with / (e.g. /_protected_videos/)"
+    )
 if R2_BUCKET_NAME:
     R2_VIDEO_BUCKET_NAME = env.str("R2_VIDEO_BUCKET_NAME", default="")
     if R2_CUSTOM_DOMAIN and R2_VIDEO_BUCKET_NAME in ("", R2_BUCKET_NAME):

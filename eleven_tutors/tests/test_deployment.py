@@ -158,6 +158,22 @@ def test_nginx_forwards_what_the_app_trusts():
     assert "server web:8000;" in code
 
 
+def test_nginx_sends_local_videos_only_for_the_app():
+    """The compose file's VIDEO_ACCEL_REDIRECT_PREFIX names an internal nginx location that aliases
+    the private video volume, mounted read-only into nginx at the path the app writes to."""
+    conf = re.sub(r"#[^\n]*", "", (ROOT / "deploy" / "nginx.conf").read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    prefix = compose["x-app"]["environment"]["VIDEO_ACCEL_REDIRECT_PREFIX"]
+    block = re.search(r"location " + re.escape(prefix) + r" \{([^}]*)\}", conf)
+    assert block, f"no nginx location for {prefix}"
+    assert "internal;" in block[1], "no client may ask for the videos directly"
+    alias = re.search(r"alias (\S+);", block[1])[1]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    root = re.search(r"VIDEO_PRIVATE_ROOT=(\S+)", dockerfile)[1]
+    assert alias.rstrip("/") == root.rstrip("/")
+    assert f"private-videos:{root.rstrip('/')}:ro" in compose["services"]["nginx"]["volumes"]
+
+
 def test_gunicorn_settings(monkeypatch):
     for name in list(os.environ):
         if name.startswith("GUNICORN_") or name == "WEB_CONCURRENCY":

@@ -975,3 +975,14 @@ def test_an_unreachable_media_bucket_does_not_break_migrate(s3_videos, settings,
     call_command("migrate", verbosity=0)
 
     assert "Could not look for videos in the public media storage" in caplog.text
+
+
+def test_behind_nginx_an_authorised_stream_is_handed_over_with_x_accel_redirect(stream, settings):
+    settings.VIDEO_ACCEL_REDIRECT_PREFIX = "/_protected_videos/"
+    key = VideoUpload.objects.get(video_id=stream.video_id).file_key
+    response = stream.get(stream.url, HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_protected_videos/{key}"
+    assert response["Cache-Control"] == "private, no-transform"
+    forged = stream.get(stream.url.replace(stream.token, stream.token[:-2] + "xx"))
+    assert forged.status_code == 404 and "X-Accel-Redirect" not in forged, "nothing handed over unchecked"
