@@ -8,9 +8,14 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
+        from rest_framework_simplejwt import state
 
         from users import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from users.jwt import token_backend
         from users.models import User
+
+        # Tokens signed with a previous key keep working during a key rotation (users/jwt.py).
+        state.token_backend = token_backend()
 
         # Every request's account row is cached (users.selectors.user_by_id): any change replaces it.
         post_save.connect(account_changed, sender=User, dispatch_uid="users-account-save")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from eleven_tutors.settings.base import SECRET_KEY, env, errors
+from eleven_tutors.settings.base import SECRET_KEY, SECRET_KEY_FALLBACKS, env, errors
 from eleven_tutors.settings.security import NUM_PROXIES
 
 # Rates are "N/period" with an optional period multiplier: 100/min, 5/15min, 20/hour.
@@ -59,6 +59,12 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
 }
+# Keys tokens may still be signed with during a rotation (users.jwt): new tokens are signed with
+# SIGNING_KEY, tokens signed with these keep working until they expire. Default: the secret key's
+# fallbacks while the JWT key is the secret key.
+JWT_SIGNING_KEY_FALLBACKS = [key for key in env.list("JWT_SIGNING_KEY_FALLBACKS", default=[]) if key] or (
+    [] if env.str("JWT_SIGNING_KEY", default="") else SECRET_KEY_FALLBACKS
+)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "11Tutors API",
