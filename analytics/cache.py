@@ -35,6 +35,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection, transaction
 
+from core.cache import cache_or
+
 logger = logging.getLogger(__name__)
 
 # How long a recomputation may hold the lock before another request may try again.
@@ -63,7 +65,9 @@ def quick_statistics(user, compute: Callable[[], dict]) -> dict:
     if ttl <= 0:
         return compute()
     version_key, entry_key, lock_key, refreshed_key = _keys(user.pk)
-    found = cache.get_many([version_key, entry_key])
+    found = cache_or(lambda: cache.get_many([version_key, entry_key]), None)
+    if found is None:  # no cache: computed now
+        return compute()
     version, entry = found.get(version_key, 0), found.get(entry_key)
     if entry is not None:
         stale = entry["version"] != version or time.time() - entry["at"] >= ttl

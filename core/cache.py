@@ -13,10 +13,12 @@ An entry is served only while it carries the current token, so
 - an evicted token (memory pressure) invalidates its owner's entries instead of reviving them.
 
 ``VIEWER_CACHE_SECONDS`` bounds how long an entry lives even without writes (0: no caching).
+When the cache cannot be reached, the database answers (``cache_or``): slower, never an error.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -28,6 +30,18 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+def cache_or(operation: Callable[[], T], default: T) -> T:
+    """``operation()`` on the cache, or ``default`` when the cache cannot be reached (logged):
+    caches here only make answers faster, so an outage must not turn them into errors."""
+    try:
+        return operation()
+    except Exception:
+        logger.warning("The cache did not answer; going on without it", exc_info=True)
+        return default
+
 
 # What ``Stamped.get(..., along=...)`` fetched for the entries asked along, for the rest of the
 # current request (a request runs in one thread or task); dropped by any ``changed()``.
@@ -70,19 +84,21 @@ class Stamped:
             found = {key: fetched[key] for key in (token_key, entry_key) if fetched.get(key) is not None}
         else:
             extra = [key for other in along for key in other._keys(owner, "")]
-            found = cache.get_many([token_key, entry_key, *extra])
+            found = cache_or(lambda: cache.get_many([token_key, entry_key, *extra]), None)
+            if found is None:  # no cache: the database answers
+                return compute()
             if along:
                 _fetched.set({key: found.get(key) for key in extra})
         token, entry = found.get(token_key), found.get(entry_key)
         if token is None:
-            cache.add(token_key, uuid.uuid4().hex, timeout=None)
-            token = cache.get(token_key)
-            if token is None:  # a cache that keeps nothing
+            cache_or(lambda: cache.add(token_key, uuid.uuid4().hex, timeout=None), False)
+            token = cache_or(lambda: cache.get(token_key), None)
+            if token is None:  # a cache that keeps nothing, or went away
                 return compute()
         if entry is not None and entry[0] == token:
             return entry[1]
         value = compute()
-        cache.set(entry_key, (token, value), timeout=timeout)
+        cache_or(lambda: cache.set(entry_key, (token, value), timeout=timeout), None)
         return value
 
     def changed(self, *owners) -> None:
@@ -95,7 +111,7 @@ class Stamped:
         _fetched.set(None)  # what this request fetched ahead may be what changed
 
         def replace() -> None:
-            cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+            cache_or(lambda: cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None), None)
 
         replace()
         transaction.on_commit(replace)

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from core.cache import cache_or
+
 VERSION_KEY = "catalog:version"
 T = TypeVar("T")
 
@@ -54,16 +56,18 @@ def remembered(name: str, compute: Callable[[], T | None]) -> T | None:
     if not enabled():
         return compute()
     key = f"catalog:{hashlib.sha256(name.encode()).hexdigest()}"
-    found = cache.get_many([VERSION_KEY, key])
+    found = cache_or(lambda: cache.get_many([VERSION_KEY, key]), None)
+    if found is None:  # no cache: rendered afresh
+        return compute()
     version, entry = found.get(VERSION_KEY), found.get(key)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache_or(lambda: cache.add(VERSION_KEY, 1, timeout=None), None)
+        version = cache_or(lambda: cache.get(VERSION_KEY, 1), 1)
     if entry is not None and entry[0] == version:
         return entry[1]
     value = compute()
     if value is not None:
-        cache.set(key, (version, value), timeout=settings.CATALOG_CACHE_SECONDS)
+        cache_or(lambda: cache.set(key, (version, value), timeout=settings.CATALOG_CACHE_SECONDS), None)
     return value
 
 
@@ -81,6 +85,8 @@ def catalog_changed(**kwargs) -> None:
         try:
             cache.incr(VERSION_KEY)
         except ValueError:  # no version yet (or the cache was flushed): start a new one
-            cache.set(VERSION_KEY, 2, timeout=None)
+            cache_or(lambda: cache.set(VERSION_KEY, 2, timeout=None), None)
+        except Exception:  # the cache is down: what it holds is gone or will be replaced
+            cache_or(lambda: cache.delete(VERSION_KEY), None)
 
     transaction.on_commit(bump)
