@@ -12,7 +12,9 @@ An entry is served only while it carries the current token, so
   before reading the database, which the write's commit replaces;
 - an evicted token (memory pressure) invalidates its owner's entries instead of reviving them.
 
-``VIEWER_CACHE_SECONDS`` bounds how long an entry lives even without writes (0: no caching).
+A setting bounds how long an entry lives even without writes (0: no caching):
+``VIEWER_CACHE_SECONDS`` for the viewers' facts, ``CATALOG_CACHE_SECONDS`` for the catalog's
+shared pages (``courses.cache``, one owner for the whole catalog).
 When the cache cannot be reached, the database answers (``cache_or``): slower, never an error.
 """
 
@@ -60,8 +62,9 @@ request_finished.connect(_forget, dispatch_uid="core-cache-forget-finish")
 class Stamped:
     """Entries named ``name``, grouped per owner (e.g. a user id) under the owner's token."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, lifetime: str = "VIEWER_CACHE_SECONDS") -> None:
         self.name = name
+        self.lifetime = lifetime  # the setting that bounds how long an entry lives (0: off)
 
     def _token_key(self, owner) -> str:
         return f"{self.name}:token:{owner}"
@@ -71,11 +74,12 @@ class Stamped:
 
     def get(self, owner, compute: Callable[[], T], part: str = "", along: Sequence[Stamped] = ()) -> T:
         """The owner's entry ``part``: cached while the owner's token is unchanged, else
-        ``compute()`` (stored under the token read before computing). ``along``: other caches
+        ``compute()`` (stored under the token read before computing; None is not stored, so
+        "nothing there" is asked again each time). ``along``: other caches
         whose entry (part "") of the same owner this request will ask for next; they come in
         the same round trip to the cache (every signed-in request asks for its account with the
         viewer's enrolments along)."""
-        timeout = settings.VIEWER_CACHE_SECONDS
+        timeout = getattr(settings, self.lifetime)
         if timeout <= 0:
             return compute()
         token_key, entry_key = self._keys(owner, part)
@@ -98,7 +102,8 @@ class Stamped:
         if entry is not None and entry[0] == token:
             return entry[1]
         value = compute()
-        cache_or(lambda: cache.set(entry_key, (token, value), timeout=timeout), None)
+        if value is not None:
+            cache_or(lambda: cache.set(entry_key, (token, value), timeout=timeout), None)
         return value
 
     def changed(self, *owners) -> None:
@@ -106,7 +111,7 @@ class Stamped:
         now (the writer's own reads see it) and once the transaction commits (reads that
         raced the write see it)."""
         keys = [self._token_key(owner) for owner in owners if owner is not None]
-        if not keys or settings.VIEWER_CACHE_SECONDS <= 0:
+        if not keys or getattr(settings, self.lifetime) <= 0:
             return
         _fetched.set(None)  # what this request fetched ahead may be what changed
 

@@ -6,7 +6,7 @@ Signed-in viewers get the same body with their own fields laid over it by
 ``courses.api.viewer`` (``is_enrolled``, ``progress``): laid over per request from the viewer's
 own cached facts (``core.cache``), never stored, so nobody is ever served somebody else's fields.
 
-Every write to catalog content bumps a version number that is part of every key, so an edit,
+Every write to catalog content replaces the catalog's token (``core.cache.Stamped``), so an edit,
 a publication, a new lesson, an enrolment or a review shows on the next read; a figure may lag
 by at most CATALOG_CACHE_SECONDS only where a write bypasses the signals and the services.
 With CATALOG_CACHE_SECONDS = 0 nothing is stored and every page is rendered afresh (same code
@@ -20,13 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from core.cache import Stamped
 
-from core.cache import cache_or
-
-VERSION_KEY = "catalog:version"
 T = TypeVar("T")
 
 
@@ -45,30 +40,15 @@ class Body:
         return cls(content, f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"', slots)
 
 
-def enabled() -> bool:
-    return settings.CATALOG_CACHE_SECONDS > 0
+# The catalog's shared pages, all under one token that every catalog write replaces.
+pages = Stamped("catalog", lifetime="CATALOG_CACHE_SECONDS")
+CATALOG = "all"
 
 
 def remembered(name: str, compute: Callable[[], T | None]) -> T | None:
-    """``compute()``, kept under ``name`` for the current catalog version (None is not kept:
-    "not public" is asked again each time). One cache round trip when the value is there: the
-    version and the entry (stored with the version it was computed for) are read together."""
-    if not enabled():
-        return compute()
-    key = f"catalog:{hashlib.sha256(name.encode()).hexdigest()}"
-    found = cache_or(lambda: cache.get_many([VERSION_KEY, key]), None)
-    if found is None:  # no cache: rendered afresh
-        return compute()
-    version, entry = found.get(VERSION_KEY), found.get(key)
-    if version is None:
-        cache_or(lambda: cache.add(VERSION_KEY, 1, timeout=None), None)
-        version = cache_or(lambda: cache.get(VERSION_KEY, 1), 1)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    value = compute()
-    if value is not None:
-        cache_or(lambda: cache.set(key, (version, value), timeout=settings.CATALOG_CACHE_SECONDS), None)
-    return value
+    """``compute()``, kept under ``name`` until the next catalog write (None is not kept: "not
+    public" is asked again each time). One cache round trip when the value is there."""
+    return pages.get(CATALOG, compute, part=hashlib.sha256(name.encode()).hexdigest())
 
 
 def public_body(request, render: Callable[[], Body | None]) -> Body | None:
@@ -79,14 +59,5 @@ def public_body(request, render: Callable[[], Body | None]) -> Body | None:
 
 
 def catalog_changed(**kwargs) -> None:
-    """Signal receiver: once the write commits, cached catalog pages stop being served."""
-
-    def bump() -> None:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version yet (or the cache was flushed): start a new one
-            cache_or(lambda: cache.set(VERSION_KEY, 2, timeout=None), None)
-        except Exception:  # the cache is down: what it holds is gone or will be replaced
-            cache_or(lambda: cache.delete(VERSION_KEY), None)
-
-    transaction.on_commit(bump)
+    """Signal receiver (and a call after bulk updates): cached catalog pages stop being served."""
+    pages.changed(CATALOG)

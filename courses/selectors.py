@@ -13,6 +13,7 @@ endpoint asks the same questions the same way:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -137,11 +138,26 @@ def course_taking_part_filter(user) -> Q:
 def user_may_watch(user, lesson: Lesson) -> bool:
     """The entitlement rule of the player (spec 2.4). ``lesson.part.course`` must be loaded."""
     course = lesson.part.course
-    if course.is_published and lesson.is_free_preview:
+    return may_watch(
+        user,
+        published=course.is_published,
+        free_preview=lesson.is_free_preview,
+        manages=lambda: user_manages_course(user, course),
+        enrolled=lambda: user_is_enrolled(user, course),
+    )
+
+
+def may_watch(
+    user, *, published: bool, free_preview: bool, manages: Callable[[], bool], enrolled: Callable[[], bool]
+) -> bool:
+    """The player's rule on facts the caller knows however it knows them (``manages`` and
+    ``enrolled`` are asked only when needed): a free preview of a published course, else a
+    signed-in user who manages the course or, when it is published, is actively enrolled."""
+    if published and free_preview:
         return True
     if not (user and user.is_authenticated):
         return False
-    return user_manages_course(user, course) or (course.is_published and user_is_enrolled(user, course))
+    return manages() or (published and enrolled())
 
 
 # --- Annotations --------------------------------------------------------------------------

@@ -299,13 +299,12 @@ class LessonViewSet(CourseContentViewSet):
             may_watch = selectors.user_may_watch(request.user, lesson)
             return Response(self._player(self._outline(lesson), lesson, may_watch=may_watch))
         user = request.user
-        may_watch = public["is_free_preview"] or (
-            user.is_authenticated
-            and (
-                user.is_admin
-                or str(user.pk) in public["tutor_ids"]
-                or bool(selectors.enrolled_course_ids(user=user, course_ids=[public["course_id"]]))
-            )
+        may_watch = selectors.may_watch(
+            user,
+            published=True,  # only lessons of published courses are kept
+            free_preview=public["is_free_preview"],
+            manages=lambda: user.is_admin or str(user.pk) in public["tutor_ids"],
+            enrolled=lambda: bool(selectors.enrolled_course_ids(user=user, course_ids=[public["course_id"]])),
         )
         # The hooks read only the lesson's id and video.
         lesson = Lesson(pk=public["outline"]["id"], video_service_id=public["video_service_id"])
