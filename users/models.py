@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
+import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -11,6 +14,17 @@ from core.models import TimeStampedModel
 from core.storage import unique_upload_path
 
 USER_ID_LENGTH = 12
+
+
+@functools.cache
+def iana_timezones() -> frozenset[str]:
+    """The names of the IANA time-zone database (``zoneinfo``), read once."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in iana_timezones():
+        raise ValidationError(f'"{value}" is not a time zone of the IANA database (e.g. "Europe/Paris", "UTC").')
 
 
 def generate_user_id() -> str:
@@ -79,6 +93,8 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     avatar = models.ImageField(upload_to=avatar_upload_path, blank=True)
     bio = models.TextField(blank=True, max_length=5000)
     headline = models.CharField(max_length=200, blank=True)
+    # The IANA time zone e-mails render times in (the API itself speaks UTC).
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     # Access tokens issued before this moment are refused (set on password change/reset).

@@ -24,7 +24,7 @@ from users.signals import user_renamed
 
 EMAIL_VERIFICATION_SALT = "users.email-verification"
 
-PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "username", "avatar", "bio", "headline")
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "username", "avatar", "bio", "headline", "timezone")
 ADMIN_ONLY_FIELDS = ("role", "is_active", "is_email_verified")
 
 

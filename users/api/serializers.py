@@ -22,7 +22,7 @@ from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
 from core.models import University
 from core.validators import validate_image_upload
 from users.authentication import JWTAuthentication
-from users.models import OnboardingAnswer, Role, User
+from users.models import OnboardingAnswer, Role, User, validate_timezone
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,30}$")
 
@@ -50,6 +50,7 @@ class UserSerializer(serializers.ModelSerializer):
             "phone",
             "username",
             "avatar",
+            "timezone",
             "created_at",
             "updated_at",
         ]
@@ -90,6 +91,11 @@ class ProfileUpdateSerializer(serializers.Serializer):
     avatar = ImageUploadField(
         max_side_setting="MAX_AVATAR_PIXELS_SIDE", required=False, validators=[validate_image_upload]
     )
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="An IANA time zone (e.g. `Europe/Paris`); e-mails show times in it. The API speaks UTC.",
+    )
 
     def _others(self):
         instance = self.instance
@@ -105,6 +111,14 @@ class ProfileUpdateSerializer(serializers.Serializer):
         value = value.strip()
         if value and not PHONE_RE.match(value):
             raise serializers.ValidationError("Enter a phone number of digits, optionally starting with +.")
+        return value
+
+    def validate_timezone(self, value: str) -> str:
+        value = value.strip()
+        try:
+            validate_timezone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
         return value
 
     def validate_username(self, value: str) -> str:

@@ -11,6 +11,7 @@ USER_KEYS = {
     "phone",
     "username",
     "avatar",
+    "timezone",
     "created_at",
     "updated_at",
 }
