@@ -29,6 +29,7 @@ from courses.models import (
     TutorInvitationStatus,
     VideoStatus,
 )
+from courses.signals import enrolments_deactivated
 from users.emails import frontend_url, send_templated_email
 from users.models import User
 
@@ -395,4 +396,5 @@ def enrollments_deactivate(*, student_id, course_ids: list, source: str) -> int:
     )
     catalog_cache.catalog_changed()  # students_count of anonymous catalog pages
     selectors.enrolments.changed(student_id)  # update() sends no signal: the access goes at once
+    enrolments_deactivated.send(sender=Enrollment, student_id=student_id, course_ids=list(course_ids))
     return deactivated
