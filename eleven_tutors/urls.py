@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/payments/", include("payments.api.urls")),
     path("webhook/", StripeWebhookAliasView.as_view(), name="stripe-webhook-alias"),
     path("api/community/", include("community.api.urls")),
+    path("api/live/", include("live.api.urls")),
     path("api/core/", include("core.api.urls")),
     # Prometheus (core.observability): open on the embedded default, token or IP in production.
     path("metrics", metrics_view, name="prometheus-metrics"),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "payments",
     "learning",
     "community",
+    "live",
     "analytics",
     "demo",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from eleven_tutors.settings.base import env, errors
 from eleven_tutors.settings.cache import REDIS_URL
+from eleven_tutors.settings.live import LIVE_REMINDER_INTERVAL_SECONDS
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = errors.get(env.bool, "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
@@ -27,6 +28,7 @@ CELERY_TASK_ROUTES = {
     "learning.tasks.certificate_render": {"queue": "media"},
     "courses.tasks.lesson_video_sync": {"queue": "media"},  # videos/tasks.py keeps this name
     "community.tasks.*": {"queue": "email"},  # announcements: fan-out and e-mail batches
+    "live.tasks.*": {"queue": "email"},  # reminders: a scan that hands e-mails to users.tasks.send_email
     "payments.tasks.*": {"queue": "payments"},
 }
 # Beat asks Stripe about stale PENDING payments this often (payments.tasks.reconcile_payments).
@@ -37,5 +39,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-payments": {
         "task": "payments.tasks.reconcile_payments",
         "schedule": float(max(PAYMENT_RECONCILE_INTERVAL_SECONDS, 1)),
+    },
+    # Live-session reminders, 24 hours and 15 minutes before the start (live.tasks.send_reminders):
+    # each is claimed by an atomic update before it is sent, so a second beat sends nothing again.
+    "live-reminders": {
+        "task": "live.tasks.send_reminders",
+        "schedule": float(max(LIVE_REMINDER_INTERVAL_SECONDS, 1)),
     },
 }
