@@ -55,6 +55,7 @@ def session_create(
     external_url: str = "",
     recording_lesson: Lesson | None = None,
 ) -> LiveSession:
+    starts_at = starts_at.replace(microsecond=0)  # calendars count in whole seconds
     provider = provider or (Provider.EXTERNAL if external_url else settings.LIVE_PROVIDER)
     _provider_check(provider, external_url)
     _recording_check(course, recording_lesson)
@@ -98,6 +99,8 @@ def session_update(*, session: LiveSession, data: dict) -> tuple[LiveSession, bo
     if "provider" in data or "external_url" in data:
         _provider_check(provider, external_url)
         data = {**data, "provider": provider, "external_url": external_url if provider == Provider.EXTERNAL else ""}
+    if data.get("starts_at") is not None:
+        data = {**data, "starts_at": data["starts_at"].replace(microsecond=0)}
     if "recording_lesson" in data:
         _recording_check(session.course, data["recording_lesson"])
     if "starts_at" in data and data["starts_at"] != session.starts_at and data["starts_at"] <= timezone.now():

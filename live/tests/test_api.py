@@ -164,7 +164,18 @@ def _body(people, **fields):
     }
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("user", 403), ("student", 403), ("other_student", 403), ("other_tutor", 403), ("tutor", 201), ("admin", 201)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 401),
+        ("user", 403),
+        ("student", 403),
+        ("other_student", 403),
+        ("other_tutor", 403),
+        ("tutor", 201),
+        ("admin", 201),
+    ],
+)
 def test_create_by_role(role, expected, people, client_for, settings):
     settings.LIVE_PROVIDER = "public_room"
     response = client_for(_who(people, role)).post(SESSIONS, _body(people, capacity=10), format="json")
@@ -175,7 +186,9 @@ def test_create_by_role(role, expected, people, client_for, settings):
         assert (body["title"], body["capacity"], body["duration_minutes"]) == ("Office hours", 10, 45)
         assert (body["provider"], body["registered_count"], body["status"]) == ("public_room", 0, "scheduled")
         session = LiveSession.objects.get(pk=body["id"])
-        assert body["join_available_from"] == (session.starts_at - timedelta(minutes=15)).isoformat().replace("+00:00", "Z")
+        assert body["join_available_from"] == (session.starts_at - timedelta(minutes=15)).isoformat().replace(
+            "+00:00", "Z"
+        )
     else:
         assert LiveSession.objects.count() == 0
 
@@ -219,7 +232,10 @@ def test_create_with_a_recording_lesson_of_another_course_is_refused(people, cli
     assert response.json() == {"recording_lesson": ["The lesson is not part of this course."]}
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("user", 404), ("student", 403), ("other_tutor", 404), ("tutor", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 401), ("user", 404), ("student", 403), ("other_tutor", 404), ("tutor", 200), ("admin", 200)],
+)
 def test_patch_by_role(role, expected, people, make_session, client_for):
     session = make_session()
     response = client_for(_who(people, role)).patch(session_url(session), {"title": "Renamed"}, format="json")
@@ -243,7 +259,10 @@ def test_patch_capacity_below_registrations_and_recording_lesson(people, make_se
     assert response.json()["capacity"] is None
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("user", 404), ("student", 403), ("other_tutor", 404), ("tutor", 204), ("admin", 204)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 401), ("user", 404), ("student", 403), ("other_tutor", 404), ("tutor", 204), ("admin", 204)],
+)
 def test_cancel_by_role(role, expected, people, make_session, client_for):
     session = make_session()
     response = client_for(_who(people, role)).delete(session_url(session))
@@ -267,7 +286,10 @@ def test_cancelled_session_reads_cancelled_and_takes_no_edit_or_registration(peo
 # --- Registration ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("user", 404), ("other_student", 404), ("tutor", 403), ("admin", 403), ("student", 201)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 401), ("user", 404), ("other_student", 404), ("tutor", 403), ("admin", 403), ("student", 201)],
+)
 def test_register_by_role(role, expected, people, make_session, client_for):
     session = make_session()
     response = client_for(_who(people, role)).post(session_url(session, "register/"))
@@ -317,7 +339,10 @@ def test_deactivated_enrolment_drops_the_registration(people, make_session):
 # --- Attendance ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("user", 404), ("student", 403), ("other_tutor", 404), ("tutor", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 401), ("user", 404), ("student", 403), ("other_tutor", 404), ("tutor", 200), ("admin", 200)],
+)
 def test_attendance_by_role(role, expected, people, make_session, client_for):
     session = make_session()
     Attendance.objects.create(session=session, user=people.student, first_joined_at=session.starts_at)
