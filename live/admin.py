@@ -2,6 +2,7 @@
 SEQUENCE; reschedule and cancel through the API (or ``live.services``) to tell the registrants."""
 
 from django.contrib import admin
+from django.db import models
 
 from live.models import Attendance, CalendarFeedToken, LiveSession, Registration
 
@@ -31,6 +32,7 @@ class LiveSessionAdmin(admin.ModelAdmin):
     raw_id_fields = ["course", "recording_lesson", "created_by"]
     list_select_related = ["course"]
     date_hierarchy = "starts_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [RegistrationInline, AttendanceInline]
 
 

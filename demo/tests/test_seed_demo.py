@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from community.models import Announcement, Reply, Thread, Vote
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson
 from learning.models import LessonProgress, LessonView, Review
+from live.models import LiveSession, Registration
 from payments.models import Order, OrderItem, Payment, PaymentStatus
 from users.models import Role, User
 
@@ -35,6 +36,8 @@ MODELS = (
     Reply,
     Vote,
     Announcement,
+    LiveSession,
+    Registration,
 )
 
 
@@ -226,3 +229,23 @@ def test_seed_demo_community(seeded, client_for):
         f"/api/community/announcements/?course={announcement.course.slug}"
     )
     assert [a["title"] for a in response.json()["results"]] == [announcement.title]
+
+
+def test_seed_demo_live_session(seeded, client_for):
+    """An upcoming live session of a published course, with registered active students, listed
+    publicly as upcoming and joinable by its registrants once the window opens."""
+    session = LiveSession.objects.select_related("course").get()
+    assert session.status == "scheduled" and session.course.is_published
+    registrations = Registration.objects.filter(session=session).select_related("student")
+    assert registrations.count() >= 2
+    for registration in registrations:
+        assert Enrollment.objects.filter(course=session.course, student=registration.student, is_active=True).exists()
+    response = client_for(None).get("/api/live/sessions/", {"course": session.course.slug, "upcoming": "true"})
+    assert [row["title"] for row in response.json()["results"]] == [session.title]
+    student = registrations.first().student
+    body = client_for(student).get(f"/api/live/sessions/{session.pk}/").json()
+    assert (body["is_registered"], body["registered_count"], body["provider"]) == (
+        True,
+        registrations.count(),
+        "public_room",
+    )

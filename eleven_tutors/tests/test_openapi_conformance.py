@@ -4,7 +4,7 @@ The project's own schema, generated in-process, drives schemathesis against the 
 for each operation a few derandomized cases, valid and invalid, are sent anonymously and as
 an admin; each answer must be no server error, and its status code, content type and body
 must be documented. The database holds a little catalog (a published course with a part,
-a lesson, a comment, a review, a community thread with a reply, a report and an announcement,
+a lesson, a comment, a review, a community thread with a reply, a report and an announcement, a live session with a registration,
 its tutor, an enrolled student); about half of the cases
 of an operation with path parameters address those objects instead of random ids, so that
 real pages and refusals are checked, not only 404s.
@@ -15,11 +15,14 @@ object, even the caller, cannot affect another operation's test.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -43,6 +46,7 @@ from courses.tests.factories import (
     PartFactory,
 )
 from learning import services as learning_services
+from live import services as live_services
 from payments.tests.conftest import fake_stripe  # noqa: F401  (pytest fixture: Stripe's API, faked locally)
 from users.models import Role
 
@@ -66,6 +70,10 @@ def catalog(db, make_user) -> dict:
     reply = community_services.reply_create(author=student, thread=thread, body="Because.")
     report, _ = community_services.report_create(reporter=student, post=reply, reason="Spam")
     announcement = community_services.announcement_create(author=tutor, course=course, title="Hello", body="b")
+    live_session = live_services.session_create(
+        by=tutor, course=course, title="Office hours", starts_at=timezone.now() + timedelta(days=1), duration_minutes=30
+    )
+    live_services.registration_create(session=live_session, student=student)
     university = UniversityFactory()
     return {
         "category": category,
@@ -79,6 +87,7 @@ def catalog(db, make_user) -> dict:
         "reply": reply,
         "report": report,
         "announcement": announcement,
+        "live_session": live_session,
         "university": university,
         "student": student,
     }
@@ -99,6 +108,7 @@ _COLLECTION_OBJECTS = {
     "replies": ("reply", "pk"),
     "reports": ("report", "pk"),
     "announcements": ("announcement", "pk"),
+    "sessions": ("live_session", "pk"),
 }
 
 

@@ -3,7 +3,8 @@ first lesson of each course with a short sample video of the ``local`` provider)
 onboarding answers (all but one, who still sees onboarding), enrolments and comments, purchases
 (completed payments over the last months, a refund, a two-course order), lesson progress and
 views, reviews, course community threads (questions with answers, one accepted, one still
-unanswered, a discussion) and an announcement, and an admin. Idempotent: run it as often as
+unanswered, a discussion) and an announcement, an upcoming live session with registered
+students, and an admin. Idempotent: run it as often as
 you like."""
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from courses import services
 from courses.models import Category, Comment, Course, Enrollment, EnrollmentSource, Lesson, VideoStatus
 from demo import sample_video
 from learning.models import LessonProgress, LessonView, Review
+from live import services as live_services
+from live.models import LiveSession
 from payments.models import Order, OrderItem, Payment, PaymentMethod, PaymentReason, PaymentStatus
 from users import services as user_services
 from users.models import OnboardingAnswer, Role, User
@@ -201,6 +204,20 @@ THREADS = [
 ]
 
 # Announcements: (course title, title, body), by the course's first tutor. Not e-mailed.
+# (course, title, description, weekday (Monday 0), hour UTC, minutes, capacity, registered student indices)
+LIVE_SESSIONS = [
+    (
+        "Calculus I: Limits and Derivatives",
+        "Live office hours: limits",
+        "Bring your questions on limits and the first derivatives; we work through them together.",
+        3,
+        18,
+        60,
+        30,
+        [0, 1],
+    ),
+]
+
 ANNOUNCEMENTS = [
     (
         "Calculus I: Limits and Derivatives",
@@ -239,6 +256,7 @@ class Command(BaseCommand):
             self.purchases(by_title, students)
             self.learning(by_title, students)
             self.community(by_title, students)
+            self.live_sessions(by_title, students)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(courses)} courses, {len(students)} students."))
         self.stdout.write(f"Admin:    {admin.email} / {password}   (also /admin/)")
         self.stdout.write(f"Tutors:   {', '.join(t.email for t in tutors)} / {password}")
@@ -446,6 +464,36 @@ class Command(BaseCommand):
             Course.objects.filter(pk=course_id).update(
                 rating=round(Decimal(figures["average"] or 0), 2), reviews_count=figures["count"]
             )
+
+    def live_sessions(self, courses: dict[str, Course], students: list[User]) -> None:
+        """An upcoming live session (the next such weekday and hour, at least a day ahead) with a
+        few of the course's active students registered. Kept while it has not ended; a run after
+        it has ended schedules the next one."""
+        now = timezone.now()
+        for title, session_title, description, weekday, hour, minutes, capacity, registered in LIVE_SESSIONS:
+            course = courses[title]
+            upcoming = LiveSession.objects.filter(
+                course=course, title=session_title, cancelled_at__isnull=True, ends_at__gt=now
+            )
+            if upcoming.exists():
+                continue
+            start = (now + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
+            start += timedelta(days=(weekday - start.weekday()) % 7)
+            if start <= now + timedelta(days=1):
+                start += timedelta(days=7)
+            session = live_services.session_create(
+                by=course.tutors.order_by("created_at").first(),
+                course=course,
+                title=session_title,
+                description=description,
+                starts_at=start,
+                duration_minutes=minutes,
+                capacity=capacity,
+            )
+            for index in registered:
+                student = students[index]
+                if Enrollment.objects.filter(student=student, course=course, is_active=True).exists():
+                    live_services.registration_create(session=session, student=student)
 
     def community(self, courses: dict[str, Course], students: list[User]) -> None:
         """Threads with replies (an accepted answer, a vote or two) and an announcement, by the
