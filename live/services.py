@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import Conflict, Forbidden, ServiceError
@@ -112,8 +113,8 @@ def session_update(*, session: LiveSession, data: dict) -> tuple[LiveSession, bo
     old_start, old_duration = session.starts_at, session.duration_minutes
     session, changed = model_update(instance=session, fields=UPDATABLE, data=data)
     if (session.starts_at, session.duration_minutes) != (old_start, old_duration):
-        LiveSession.objects.filter(pk=session.pk).update(sequence=session.sequence + 1)
-        session.sequence += 1
+        LiveSession.objects.filter(pk=session.pk).update(sequence=F("sequence") + 1)
+        session.sequence += 1  # the row is locked: this is the stored value
         Registration.objects.filter(session=session).update(reminded_24h_at=None, reminded_15m_at=None)
         notify.on_commit(session_id=session.pk, kind="rescheduled", previous_starts_at=old_start)
     return session, changed
@@ -123,7 +124,7 @@ def session_update(*, session: LiveSession, data: dict) -> tuple[LiveSession, bo
 def session_cancel(*, session: LiveSession) -> LiveSession:
     """Cancel (idempotent): the session stays, ``cancelled``; the registrants are told once."""
     cancelled = LiveSession.objects.filter(pk=session.pk, cancelled_at__isnull=True).update(
-        cancelled_at=timezone.now(), sequence=session.sequence + 1, updated_at=timezone.now()
+        cancelled_at=timezone.now(), sequence=F("sequence") + 1, updated_at=timezone.now()
     )
     if cancelled:
         notify.on_commit(session_id=session.pk, kind="cancelled")
