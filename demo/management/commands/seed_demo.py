@@ -384,7 +384,7 @@ class Command(BaseCommand):
             paid_at = now - timedelta(days=days_ago)
             total = sum((course.price for course in bought), Decimal("0"))
             order = Order.objects.create(user=student, total=total, currency=bought[0].currency)
-            OrderItem.objects.bulk_create([OrderItem(order=order, course=c, price=c.price) for c in bought])
+            OrderItem.objects.bulk_create([OrderItem(order=order, course=c, price=c.price, amount=c.price) for c in bought])
             refunded = refunded_days_ago is not None
             payment = Payment.objects.create(
                 user=student,
