@@ -20,7 +20,7 @@ balance - pending (what a payout may take). Entries are immutable (``EarningEntr
 
 Analytics (quick statistics and the course figures) report course *revenue*: the same lines'
 ``amount`` on completed payments, refunded lines excluded (``analytics.selectors.earning_lines``);
-a tutor's ledger credits for a line are always ``share × that revenue`` split as above.
+a tutor's ledger credits for a line are always ``share * that revenue`` split as above.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ def debit_items(*, payment: Payment, items: list[OrderItem]) -> list[EarningEntr
     """Reverse the credits of these lines, tutor by tutor (once: a line already debited is skipped)."""
     item_ids = [item.pk for item in items]
     debited = set(
-        EarningEntry.objects.filter(order_item__in=item_ids, kind=EntryKind.REFUND).values_list("tutor_id", "order_item_id")
+        EarningEntry.objects.filter(order_item__in=item_ids, kind=EntryKind.REFUND).values_list(
+            "tutor_id", "order_item_id"
+        )
     )
     entries = [
         EarningEntry(

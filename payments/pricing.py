@@ -133,7 +133,9 @@ def quote(*, user, courses: Sequence[Course], coupon_code: str | None = None) ->
     currency = currencies.pop() if currencies else courses[0].currency
     unit = minor_unit(currency)
     paid = [course for course in courses if not course.is_free]
-    free = [QuoteLine(course, Decimal("0.00"), Decimal("0.00"), Decimal("0.00")) for course in courses if course.is_free]
+    free = [
+        QuoteLine(course, Decimal("0.00"), Decimal("0.00"), Decimal("0.00")) for course in courses if course.is_free
+    ]
     coupon = None
     discounts = [Decimal("0.00") for _ in paid]
     if coupon_code:
@@ -169,4 +171,4 @@ def coupons_managed_by(user):
     queryset = Coupon.objects.all()
     if user.is_admin:
         return queryset
-    return queryset.filter(Q(created_by=user) | Q(tutor=user)).distinct()
+    return queryset.filter(Q(created_by=user) | Q(tutor=user))

@@ -22,10 +22,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict, ServiceError
+from core.exceptions import Conflict, Forbidden, ServiceError
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
 from payments import ledger, pricing, signals, stripe_gateway
@@ -33,6 +33,7 @@ from payments.models import (
     CartItem,
     Coupon,
     CouponRedemption,
+    CouponScope,
     EarningEntry,
     Order,
     OrderItem,
@@ -40,6 +41,8 @@ from payments.models import (
     PaymentMethod,
     PaymentReason,
     PaymentStatus,
+    Payout,
+    PayoutAccount,
     Refund,
     WebhookEvent,
 )
@@ -546,7 +549,9 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
 # --- Refunds and reconciliation ------------------------------------------------------------------------
 
 
-def payment_refund_request(*, payment: Payment, course_ids: list | None = None, by: User | None = None) -> Refund | None:
+def payment_refund_request(
+    *, payment: Payment, course_ids: list | None = None, by: User | None = None
+) -> Refund | None:
     """Ask Stripe for a refund; the ``charge.refunded`` webhook then revokes access.
 
     Without ``course_ids``: the whole payment. With them: those courses of the order, for what
@@ -647,3 +652,103 @@ def payments_reconcile(*, older_than_minutes: int) -> list[str]:
         except ServiceError as exc:  # Stripe down: try again next run
             outcomes.append(f"payment {payment_id}: {exc}")
     return outcomes
+
+
+# --- Cart ----------------------------------------------------------------------------------------------
+
+
+def cart_item_add(*, user: User, course: Course) -> tuple[CartItem, bool]:
+    """Put a published course in the user's cart (idempotent: ``created`` False when it is there)."""
+    if Enrollment.objects.filter(student=user, course=course, is_active=True).exists():
+        raise Conflict("You are already enrolled in this course.")
+    if course.tutors.filter(pk=user.pk).exists():
+        raise ServiceError("You teach this course; it cannot go in your cart.", field="course_id")
+    try:
+        with transaction.atomic():
+            return CartItem.objects.get_or_create(user=user, course=course)
+    except IntegrityError:  # a concurrent request added it first
+        return CartItem.objects.get(user=user, course=course), False
+
+
+def cart_item_remove(*, user: User, course_id) -> bool:
+    deleted, _ = CartItem.objects.filter(user=user, course_id=course_id).delete()
+    return bool(deleted)
+
+
+# --- Coupons -------------------------------------------------------------------------------------------
+
+
+def coupon_create(*, by: User, data: dict[str, Any]) -> Coupon:
+    """A coupon (validated by the serializer). Tutors: for courses they teach, or tutor-wide for
+    their own courses; admins: any scope. ``code`` is unique whatever its case (409)."""
+    courses = data.pop("courses", None) or []
+    scope = data["scope"]
+    if scope == CouponScope.SITE and not by.is_admin:
+        raise Forbidden("Only administrators may create site-wide coupons.")
+    if scope == CouponScope.TUTOR:
+        tutor = data.get("tutor") or by
+        if not by.is_admin and tutor.pk != by.pk:
+            raise Forbidden("Tutors create coupons for their own courses only.")
+        data["tutor"] = tutor
+    else:
+        data["tutor"] = None
+    if scope == CouponScope.COURSES and not by.is_admin:
+        taught = set(Course.tutors.through.objects.filter(user=by).values_list("course_id", flat=True))
+        foreign = [course.title for course in courses if course.pk not in taught]
+        if foreign:
+            raise Forbidden(f"You can only create coupons for courses you teach (not: {', '.join(foreign)}).")
+    if Coupon.objects.filter(code__iexact=data["code"]).exists():
+        raise Conflict("A coupon with this code already exists.")
+    try:
+        with transaction.atomic():
+            coupon = Coupon.objects.create(created_by=by, **data)
+            if courses:
+                coupon.courses.set(courses)
+    except IntegrityError:  # the same code created concurrently
+        raise Conflict("A coupon with this code already exists.") from None
+    return coupon
+
+
+def coupon_update(*, coupon: Coupon, data: dict[str, Any]) -> Coupon:
+    """Change a coupon's validity and limits (its discount and scope are fixed once created)."""
+    changed = [name for name, value in data.items() if getattr(coupon, name) != value]
+    for name in changed:
+        setattr(coupon, name, data[name])
+    if changed:
+        coupon.save(update_fields=[*changed, "updated_at"])
+    return coupon
+
+
+# --- Payouts -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_create(
+    *, tutor: User, currency: str, amount: Decimal | None = None, by: User | None = None, note: str = ""
+) -> Payout:
+    """Pay a tutor (``amount``, default: their whole available balance in ``currency``).
+
+    With STRIPE_CONNECT_ENABLED the money goes as a Stripe Connect transfer to the tutor's
+    connected account (idempotent per payout); otherwise the payout records money paid outside.
+    A paid payout debits the ledger. The tutor's row is locked, so two payouts cannot both
+    spend the same balance.
+    """
+    User.objects.select_for_update().filter(pk=tutor.pk).first()
+    available = ledger.available_balance(tutor_id=tutor.pk, currency=currency)
+    amount = available if amount is None else amount
+    if amount <= 0:
+        raise ServiceError(f"Nothing available to pay out in {currency}.", field="amount")
+    if amount > available:
+        raise ServiceError(f"Only {available} {currency} is available to pay out.", field="amount")
+    payout = Payout.objects.create(tutor=tutor, amount=amount, currency=currency, created_by=by, note=note)
+    if settings.STRIPE_CONNECT_ENABLED:
+        account = PayoutAccount.objects.filter(tutor=tutor).first()
+        if account is None:
+            raise ServiceError("This tutor has no Stripe connected account.", field="tutor")
+        transfer = stripe_gateway.transfer_create(
+            amount=amount, currency=currency, destination=account.stripe_account_id, payout_id=str(payout.pk)
+        )
+        payout.stripe_transfer_id = transfer.get("id") or ""
+        payout.save(update_fields=["stripe_transfer_id", "updated_at"])
+    _ledger_changed([ledger.payout_entry(payout=payout)])
+    return payout
