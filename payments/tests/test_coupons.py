@@ -1,14 +1,16 @@
 """Coupons: who manages them, every rule of applying one, and quote = what the checkout charges."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from courses.models import Enrollment
 from courses.tests.factories import CourseFactory
-from payments.models import Coupon, CouponRedemption, CouponScope, Payment, PaymentMethod, PaymentStatus
+from payments.models import Coupon, CouponRedemption, CouponScope, Payment, PaymentMethod, PaymentStatus, Refund
 from payments.tests.conftest import event
 from payments.tests.urls import PAYMENTS
 from users.models import Role
@@ -291,3 +293,40 @@ def test_quote_needs_published_courses_and_a_login(client_for, api_client, stude
     assert response.status_code == 400 and "course_ids" in response.json()
     assert quote(client_for(student), []).status_code == 400
     assert api_client.post(QUOTE, {"course_ids": []}, format="json").status_code == 401
+
+
+def test_a_payment_refused_for_a_used_up_coupon_is_refunded_even_if_stripe_was_down(
+    fake_stripe, client_for, make_user, course, deliver, django_capture_on_commit_callbacks
+):
+    coupon("LAST", max_redemptions=1)
+    first, second = make_user(Role.STUDENT), make_user(Role.STUDENT)
+    for buyer in (first, second):
+        response = client_for(buyer).post(PAYMENTS, {"course_id": str(course.pk), "coupon": "LAST"}, format="json")
+        assert response.status_code == 200
+    paid = {p.user_id: p for p in Payment.objects.all()}
+    deliver(
+        event("checkout.session.completed", fake_stripe.pay(paid[first.pk].checkout_session_id, payment_intent="pi_1"))
+    )
+    fake_stripe.fail_with = (500, {"error": {"type": "api_error", "message": "down"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        payload = event(
+            "checkout.session.completed", fake_stripe.pay(paid[second.pk].checkout_session_id, payment_intent="pi_2")
+        )
+        assert deliver(payload).status_code == 200
+
+    refused = Payment.objects.get(pk=paid[second.pk].pk)
+    assert (refused.status, refused.reason) == (PaymentStatus.FAILED, 4)
+    assert "coupon LAST: This coupon has been used up." in refused.failure_message
+    assert not Enrollment.objects.filter(student=second, course=course).exists()
+    pending = refused.refunds.get()
+    assert pending.stripe_refund_id is None and pending.amount == Decimal("17.99")
+
+    fake_stripe.fail_with = None
+    Refund.objects.filter(pk=pending.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    call_command("reconcile_payments", stdout=io.StringIO())
+
+    pending.refresh_from_db()
+    assert pending.stripe_refund_id == fake_stripe.refunds[-1]["id"]
+    sent = [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"][-1]
+    assert (sent["form"]["payment_intent"], sent["form"]["amount"]) == ("pi_2", "1799")
+    assert sent["headers"]["Idempotency-Key"] == f"refund-{pending.pk}"
