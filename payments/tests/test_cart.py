@@ -309,3 +309,15 @@ def test_partial_refund_of_a_stripe_failure_leaves_nothing_behind(
 
 def test_orders_keep_what_was_bought(paid_cart):
     assert Order.objects.get().discount == 0
+
+
+@pytest.mark.parametrize("role", [4, 3, 2, 1])  # user, student, tutor, admin: everyone has a cart of their own
+def test_every_signed_in_role_has_its_own_cart(client_for, make_user, role):
+    owner, other = make_user(role), make_user(role)
+    course = CourseFactory()
+    client = client_for(owner)
+    assert add(client, course).status_code == 201
+    assert [i["course"]["id"] for i in client.get(CART).json()["items"]] == [str(course.pk)]
+    assert client_for(other).get(CART).json()["items"] == []
+    assert client_for(other).delete(f"{ITEMS}{course.pk}/").status_code == 404  # not theirs to remove
+    assert CartItem.objects.filter(user=owner).exists()
