@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from core.admin import ReadOnlyAdmin
 from core.exceptions import ServiceError
@@ -189,3 +191,12 @@ class PayoutAdmin(admin.ModelAdmin):
             return
         obj.pk = payout.pk
         obj._state.adding = False
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # no payout was made (save_model said why)
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(reverse("admin:payments_payout_changelist"))
+        return super().response_add(request, obj, post_url_continue)

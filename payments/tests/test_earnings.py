@@ -279,3 +279,22 @@ def test_admin_records_a_payout_and_pays_out_connected_accounts(
     assert balance(tutor) == 0
     for model in ("payout", "earningentry", "coupon", "couponredemption", "refund", "payoutaccount"):
         assert admin_client.get(reverse(f"admin:payments_{model}_changelist"), {"q": "x"}).status_code == 200
+
+
+def test_admin_payout_when_stripe_refuses_the_transfer_records_nothing(
+    no_hold, admin_client, student, tutor, fake_stripe, settings
+):
+    settings.STRIPE_CONNECT_ENABLED = True
+    PayoutAccount.objects.create(tutor=tutor, stripe_account_id="acct_t")
+    sell(student, [(CourseFactory(tutors=[tutor]), Decimal("10.00"))])
+    fake_stripe.fail_with = (500, {"error": {"type": "api_error", "message": "boom"}})
+
+    response = admin_client.post(
+        reverse("admin:payments_payout_add"),
+        {"tutor": tutor.pk, "currency": "USD", "amount": "", "note": ""},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert b"No payout: The payment provider could not transfer the payout" in response.content
+    assert not Payout.objects.exists() and balance(tutor) == Decimal("7.00")
