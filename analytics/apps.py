@@ -15,6 +15,7 @@ class AnalyticsConfig(AppConfig):
         from courses.models import Course, Enrollment
         from learning.models import Certificate, Review
         from payments.models import Payment
+        from payments.signals import ledger_changed
 
         # The dashboard's cached figures (analytics.cache) go stale when these change.
         for model in (Enrollment, Review, Certificate):
@@ -24,3 +25,5 @@ class AnalyticsConfig(AppConfig):
         pre_delete.connect(receivers.course_changed, sender=Course, dispatch_uid="statistics-course-delete")
         post_save.connect(receivers.payment_changed, sender=Payment, dispatch_uid="statistics-payment")
         m2m_changed.connect(receivers.tutors_changed, sender=Course.tutors.through, dispatch_uid="statistics-tutors")
+        # Ledger writes (sales, refunds of chosen courses, payouts), sent once they commit.
+        ledger_changed.connect(receivers.ledger_changed, dispatch_uid="statistics-ledger")

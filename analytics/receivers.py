@@ -43,3 +43,10 @@ def tutors_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     # ``reverse``: ``instance`` is a user and ``pk_set`` holds course ids.
     users = [instance.pk, *_tutors_of(pk_set or ())] if reverse else [*(pk_set or ()), *_tutors_of([instance.pk])]
     statistics_cache.tutors_changed(users)
+
+
+def ledger_changed(sender, tutor_ids, **kwargs) -> None:
+    """Ledger entries were written for these tutors (``payments.signals.ledger_changed``)."""
+    if not statistics_cache.enabled():
+        return
+    statistics_cache.tutors_changed(list(tutor_ids))

@@ -17,8 +17,13 @@ Definitions
   0, to the totals and to the month (or day, week) it was completed in. PENDING and FAILED
   payments never count.
 - **Multi-course orders**: a payment is split across the order's courses in proportion to
-  ``OrderItem.price`` (the price each course was bought at): an order of 30 + 10 paid 40
-  gives 30 and 10. When every price of the order is 0, the payment is split equally.
+  ``OrderItem.amount`` (what was paid for each course: its price less a coupon's part of it;
+  the price for orders made before coupons): an order of 30 + 10 paid 40 gives 30 and 10.
+  When every amount of the order is 0, the payment is split equally. A course refunded on its
+  own (a partial refund, ``OrderItem.refunded_at``) no longer counts.
+- **One definition with the ledger** (``payments/ledger.py``): these figures are the courses'
+  *revenue*; a tutor's ledger credits for a course line are ``TUTOR_REVENUE_SHARE`` of that
+  same line's amount, split equally among the course's tutors, and a refund debits them.
 - **Currencies**: amounts are summed as they are, each in its own unit (no conversion), so a
   mixed-currency total is a plain sum; ``earnings_by_currency`` gives the breakdown.
 - **Students** are active enrolments (``is_active``): an enrolment revoked by a refund or an
@@ -142,23 +147,23 @@ def _bucket_key(value: datetime | date) -> date:
 
 def earning_lines(*, course_ids: Any = None) -> QuerySet[OrderItem]:
     """One row per (course bought, COMPLETED payment of its order), annotated with ``share``
-    (the part of the payment that goes to the course, in proportion to ``OrderItem.price``),
+    (the part of the payment that goes to the course, in proportion to ``OrderItem.amount``),
     ``paid_at`` and ``paid_currency``. Refunded, pending and failed payments give no row.
 
     ``course_ids``: a queryset of course ids, or None for every course."""
     field = _split_field()
     siblings = OrderItem.objects.filter(order=OuterRef("order_id")).order_by().values("order_id")
-    lines = OrderItem.objects.filter(order__payments__status=PaymentStatus.COMPLETED)
+    lines = OrderItem.objects.filter(order__payments__status=PaymentStatus.COMPLETED, refunded_at__isnull=True)
     if course_ids is not None:
         lines = lines.filter(course__in=course_ids)
     # F("order__payments__…") reuses the join of the filter above: the completed payment's own row.
     amount = Cast(F("order__payments__amount"), field)
     return lines.annotate(
-        items_total=Cast(Subquery(siblings.annotate(t=Sum("price")).values("t")), field),
+        items_total=Cast(Subquery(siblings.annotate(t=Sum("amount")).values("t")), field),
         items_count=Cast(_count(OrderItem.objects.filter(order=OuterRef("order_id")), "order_id"), field),
         # By price; equally when every price of the order is 0 (NULLIF turns that division into NULL).
         share=Coalesce(
-            amount * Cast(F("price"), field) / NullIf(F("items_total"), _zero_money(field)),
+            amount * Cast(F("amount"), field) / NullIf(F("items_total"), _zero_money(field)),
             amount / F("items_count"),
             output_field=field,
         ),

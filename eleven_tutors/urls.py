@@ -13,6 +13,7 @@ admin.site.site_title = "11Tutors admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("analytics.api.tutor_urls")),
+    path("api/auth/", include("payments.api.tutor_urls")),
     path("api/auth/", include("users.api.urls")),
     path("api/courses/", include("learning.api.urls")),
     path("api/courses/", include("learning.api.certificate_urls")),

@@ -66,27 +66,31 @@ def _call(action: str, function, *args, **kwargs) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class CheckoutLine:
+    """One course of the order, at what the student pays for it."""
+
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class CheckoutRequest:
     payment_id: str
     order_id: str
     user_id: str
-    course_id: str
     course_slug: str
-    product_name: str
-    amount: Decimal
+    lines: tuple[CheckoutLine, ...]
     currency: str
     customer_email: str
     expires_at: int
+    course_id: str = ""  # single-course orders (the metadata keeps naming the course)
 
 
 def checkout_session_create(request: CheckoutRequest) -> dict[str, Any]:
-    """Create a Checkout Session for one course; idempotent per payment."""
-    metadata = {
-        "user_id": request.user_id,
-        "order_id": request.order_id,
-        "payment_id": request.payment_id,
-        "course_id": request.course_id,
-    }
+    """Create a Checkout Session, one line item per course (exact minor units); idempotent per payment."""
+    metadata = {"user_id": request.user_id, "order_id": request.order_id, "payment_id": request.payment_id}
+    if request.course_id:
+        metadata["course_id"] = request.course_id
     frontend = settings.FRONTEND_URL
     params = {
         "mode": "payment",
@@ -95,10 +99,11 @@ def checkout_session_create(request: CheckoutRequest) -> dict[str, Any]:
                 "quantity": 1,
                 "price_data": {
                     "currency": request.currency.lower(),
-                    "unit_amount": to_minor_units(request.amount, request.currency),
-                    "product_data": {"name": request.product_name},
+                    "unit_amount": to_minor_units(line.amount, request.currency),
+                    "product_data": {"name": line.name},
                 },
             }
+            for line in request.lines
         ],
         "customer_email": request.customer_email,
         "client_reference_id": request.payment_id,
@@ -124,14 +129,36 @@ def checkout_session_retrieve(session_id: str) -> dict[str, Any]:
     return _call("look up the checkout", client.v1.checkout.sessions.retrieve, session_id)
 
 
-def refund_create(*, payment_intent: str, payment_id: str) -> dict[str, Any]:
-    """A full refund of the payment's intent; idempotent per payment."""
+def refund_create(
+    *, payment_intent: str, payment_id: str, amount: int | None = None, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """A refund of the payment's intent: in full, or ``amount`` minor units; idempotent per
+    payment (full) or per ``idempotency_key`` (our Refund row)."""
     client = _client()
+    params: dict[str, Any] = {"payment_intent": payment_intent, "metadata": {"payment_id": payment_id}}
+    if amount is not None:
+        params["amount"] = amount
     return _call(
         "refund the payment",
         client.v1.refunds.create,
-        params={"payment_intent": payment_intent, "metadata": {"payment_id": payment_id}},
-        options={"idempotency_key": f"refund-{payment_id}"},
+        params=params,
+        options={"idempotency_key": idempotency_key or f"refund-{payment_id}"},
+    )
+
+
+def transfer_create(*, amount: Decimal, currency: str, destination: str, payout_id: str) -> dict[str, Any]:
+    """A Stripe Connect transfer to a tutor's connected account; idempotent per payout."""
+    client = _client()
+    return _call(
+        "transfer the payout",
+        client.v1.transfers.create,
+        params={
+            "amount": to_minor_units(amount, currency),
+            "currency": currency.lower(),
+            "destination": destination,
+            "metadata": {"payout_id": payout_id},
+        },
+        options={"idempotency_key": f"payout-{payout_id}"},
     )
 
 

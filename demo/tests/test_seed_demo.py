@@ -249,3 +249,26 @@ def test_seed_demo_live_session(seeded, client_for):
         registrations.count(),
         "public_room",
     )
+
+
+def test_seed_demo_money_the_ledger_and_coupons(seeded, client_for):
+    from decimal import Decimal
+
+    from payments.models import Coupon, EarningEntry
+
+    assert set(Coupon.objects.values_list("code", flat=True)) == {"WELCOME10", "TUTOR1-5OFF"}
+    for payment in Payment.objects.all():
+        net = sum(EarningEntry.objects.filter(payment=payment).values_list("amount", flat=True), Decimal(0))
+        if payment.status == PaymentStatus.REFUNDED:
+            assert net == 0
+        else:
+            assert net == sum(
+                EarningEntry.objects.filter(payment=payment, kind="sale").values_list("amount", flat=True), Decimal(0)
+            )
+            assert net > 0 or payment.amount == 0
+    tutor = User.objects.get(email="tutor1@example.com")
+    body = client_for(tutor).get("/api/auth/tutors/me/earnings/").json()
+    assert body["currencies"] and Decimal(body["currencies"][0]["balance"]) > 0
+    entries = EarningEntry.objects.count()
+    seed()  # idempotent: no second credit
+    assert EarningEntry.objects.count() == entries

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from core.currency import Currency
 from eleven_tutors.settings.base import DEBUG, env, errors
 
@@ -26,3 +28,20 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
     errors.require("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set")
 # reconcile_payments asks Stripe about PENDING payments older than this (celery.py runs it).
 PAYMENT_RECONCILE_AFTER_MINUTES = errors.get(env.int, "PAYMENT_RECONCILE_AFTER_MINUTES", default=15)
+
+# Tutors' earnings (payments/ledger.py): the tutors' part of what a course sells for, split
+# equally among its tutors; credits younger than PAYOUT_HOLD_DAYS are pending, not available.
+try:
+    TUTOR_REVENUE_SHARE = Decimal(env.str("TUTOR_REVENUE_SHARE", default="0.7").strip())
+    if not TUTOR_REVENUE_SHARE.is_finite():
+        raise InvalidOperation
+except InvalidOperation:
+    TUTOR_REVENUE_SHARE = Decimal("0.7")
+    errors.add("TUTOR_REVENUE_SHARE", "is malformed: expected a decimal number such as 0.7")
+if not 0 <= TUTOR_REVENUE_SHARE <= 1:
+    errors.add("TUTOR_REVENUE_SHARE", "must be between 0 and 1 (e.g. 0.7)")
+PAYOUT_HOLD_DAYS = errors.get(env.int, "PAYOUT_HOLD_DAYS", default=14)
+if PAYOUT_HOLD_DAYS < 0:
+    errors.add("PAYOUT_HOLD_DAYS", "must be 0 or more days")
+# Payouts as Stripe Connect transfers to the tutor's connected account (else recorded only).
+STRIPE_CONNECT_ENABLED = errors.get(env.bool, "STRIPE_CONNECT_ENABLED", default=False)

@@ -33,6 +33,7 @@ class FakeStripe:
     sessions: dict[str, dict] = field(default_factory=dict)
     requests: list[dict] = field(default_factory=list)
     refunds: list[dict] = field(default_factory=list)
+    transfers: list[dict] = field(default_factory=list)
     fail_with: tuple[int, dict] | None = None
     delay_seconds: float = 0.0
 
@@ -65,7 +66,10 @@ class FakeStripe:
             "object": "checkout.session",
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "mode": form.get("mode"),
-            "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
+            "amount_total": sum(
+                int(form[f"line_items[{i}][price_data][unit_amount]"]) * int(form[f"line_items[{i}][quantity]"])
+                for i in itertools.takewhile(lambda i: f"line_items[{i}][quantity]" in form, itertools.count())
+            ),
             "currency": form["line_items[0][price_data][currency]"],
             "client_reference_id": form.get("client_reference_id"),
             "customer_email": form.get("customer_email"),
@@ -97,9 +101,29 @@ class FakeStripe:
             "object": "refund",
             "status": "succeeded",
             "payment_intent": entry["form"].get("payment_intent"),
+            "amount": int(entry["form"]["amount"]) if "amount" in entry["form"] else None,
         }
         self.refunds.append(refund)
         return Response(json.dumps(refund), content_type="application/json")
+
+    def create_transfer(self, request: Request) -> Response:
+        entry = self._record(request)
+        if (failure := self._maybe_fail()) is not None:
+            return failure
+        form = entry["form"]
+        if not form.get("destination", "").startswith("acct_"):
+            error = {"error": {"type": "invalid_request_error", "message": "No such destination"}}
+            return Response(json.dumps(error), status=400, content_type="application/json")
+        transfer = {
+            "id": f"tr_test_{next(_counter)}",
+            "object": "transfer",
+            "amount": int(form["amount"]),
+            "currency": form["currency"],
+            "destination": form["destination"],
+            "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
+        }
+        self.transfers.append(transfer)
+        return Response(json.dumps(transfer), content_type="application/json")
 
     # --- Helpers for tests ---------------------------------------------------------------
 
@@ -123,6 +147,7 @@ def fake_stripe(httpserver, settings) -> FakeStripe:
         fake.retrieve_session
     )
     httpserver.expect_request("/v1/refunds", method="POST").respond_with_handler(fake.create_refund)
+    httpserver.expect_request("/v1/transfers", method="POST").respond_with_handler(fake.create_transfer)
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = fake.base_url

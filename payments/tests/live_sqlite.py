@@ -29,7 +29,7 @@ import json
 from decimal import Decimal
 from rest_framework_simplejwt.tokens import RefreshToken
 from courses.tests.factories import CourseFactory
-from payments.models import Order, OrderItem, Payment
+from payments.models import Coupon, CouponScope, Order, OrderItem, Payment
 from users.models import Role
 from users.tests.factories import UserFactory
 
@@ -50,10 +50,13 @@ OrderItem.objects.create(order=order, course=bought, price=bought.price)
 payment = Payment.objects.create(
     user=payer, order=order, amount=bought.price, currency="USD", checkout_session_id="cs_live_sqlite_1"
 )
+race = CourseFactory(price=Decimal("20.00"), currency="USD", tutors=[tutor])
+Coupon.objects.create(code="RACE-ONE", percent_off=Decimal("50"), scope=CouponScope.SITE, max_redemptions=1)
 print(json.dumps({
     "free_course": str(free.pk),
     "buyers": [buyer() for _ in range(4)],
     "students": [user() for _ in range(21)],
+    "coupon_race": {"course": str(race.pk), "coupon": "RACE-ONE", "students": [user() for _ in range(20)]},
     "webhook": {"payment": str(payment.pk), "order": str(order.pk), "user": payer.pk, "course": str(bought.pk)},
 }))
 """

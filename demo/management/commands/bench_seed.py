@@ -282,7 +282,7 @@ class Command(BaseCommand):
                         updated_at=enrolled_at,
                     )
                     orders.append(order)
-                    items.append(OrderItem(order=order, course=course, price=course.price))
+                    items.append(OrderItem(order=order, course=course, price=course.price, amount=course.price))
                     payments.append(
                         Payment(
                             id=self.uuid(),

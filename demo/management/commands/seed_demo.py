@@ -30,7 +30,17 @@ from demo import sample_video
 from learning.models import LessonProgress, LessonView, Review
 from live import services as live_services
 from live.models import LiveSession
-from payments.models import Order, OrderItem, Payment, PaymentMethod, PaymentReason, PaymentStatus
+from payments import ledger
+from payments.models import (
+    Coupon,
+    CouponScope,
+    Order,
+    OrderItem,
+    Payment,
+    PaymentMethod,
+    PaymentReason,
+    PaymentStatus,
+)
 from users import services as user_services
 from users.models import OnboardingAnswer, Role, User
 
@@ -254,6 +264,7 @@ class Command(BaseCommand):
             self.enrol_and_comment(courses, students)
             by_title = {course.title: course for course in courses}
             self.purchases(by_title, students)
+            self.coupons(admin, tutors, by_title)
             self.learning(by_title, students)
             self.community(by_title, students)
             self.live_sessions(by_title, students)
@@ -402,7 +413,9 @@ class Command(BaseCommand):
             paid_at = now - timedelta(days=days_ago)
             total = sum((course.price for course in bought), Decimal("0"))
             order = Order.objects.create(user=student, total=total, currency=bought[0].currency)
-            OrderItem.objects.bulk_create([OrderItem(order=order, course=c, price=c.price) for c in bought])
+            OrderItem.objects.bulk_create(
+                [OrderItem(order=order, course=c, price=c.price, amount=c.price) for c in bought]
+            )
             refunded = refunded_days_ago is not None
             payment = Payment.objects.create(
                 user=student,
@@ -418,6 +431,17 @@ class Command(BaseCommand):
             )
             Order.objects.filter(pk=order.pk).update(created_at=paid_at)
             Payment.objects.filter(pk=payment.pk).update(created_at=paid_at)
+            # The tutors' earnings ledger, as the webhook writes it (payments/ledger.py).
+            items = list(order.items.all())
+            tutors_by_course: dict = {}
+            for course_id, tutor_id in Course.tutors.through.objects.filter(course__in=bought).values_list(
+                "course_id", "user_id"
+            ):
+                tutors_by_course.setdefault(course_id, []).append(tutor_id)
+            ledger.credit_payment(payment=payment, items=items, tutors_by_course=tutors_by_course)
+            if refunded:
+                OrderItem.objects.filter(order=order).update(refunded_at=payment.refunded_at)
+                ledger.debit_items(payment=payment, items=items)
             for course in bought:
                 enrollment, created = Enrollment.objects.get_or_create(
                     student=student,
@@ -426,6 +450,25 @@ class Command(BaseCommand):
                 )
                 if created:
                     Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=paid_at)
+
+    def coupons(self, admin: User, tutors: list[User], courses: dict[str, Course]) -> None:
+        """A site-wide coupon (admin) and a tutor-wide one, for trying the cart and quotes."""
+        Coupon.objects.get_or_create(
+            code="WELCOME10",
+            defaults={"percent_off": Decimal("10"), "scope": CouponScope.SITE, "created_by": admin},
+        )
+        Coupon.objects.get_or_create(
+            code="TUTOR1-5OFF",
+            defaults={
+                "amount_off": Decimal("5.00"),
+                "currency": next(iter(courses.values())).currency,
+                "scope": CouponScope.TUTOR,
+                "tutor": tutors[0],
+                "created_by": tutors[0],
+                "max_redemptions": 100,
+                "per_user_limit": 1,
+            },
+        )
 
     def learning(self, courses: dict[str, Course], students: list[User]) -> None:
         """Some progress (and the views that came with it) and reviews, by enrolled students."""
