@@ -21,6 +21,7 @@ from courses.models import (
     Category,
     Comment,
     Course,
+    CourseLevel,
     CoursePart,
     Enrollment,
     EnrollmentSource,
@@ -97,7 +98,7 @@ def category_delete(*, category: Category) -> None:
 
 # --- Courses ----------------------------------------------------------------------------------
 
-COURSE_FIELDS = ("title", "description", "category", "price", "currency", "is_published", "thumbnail")
+COURSE_FIELDS = ("title", "description", "category", "level", "price", "currency", "is_published", "thumbnail")
 SEARCHED_FIELDS = {"title", "description", "category"}
 
 
@@ -108,6 +109,7 @@ def course_create(
     title: str,
     description: str = "",
     category: Category | None = None,
+    level: str = CourseLevel.ALL,
     price: Decimal = Decimal("0"),
     currency: str | None = None,
     is_published: bool = False,
@@ -120,6 +122,7 @@ def course_create(
         title=title,
         description=description,
         category=category,
+        level=level,
         price=price,
         currency=currency or settings.DEFAULT_CURRENCY,
         is_published=is_published,
