@@ -7,11 +7,13 @@
    phrases, ``OR``, ``-word``);
 2. *prefix*: every word is the beginning of a word of its texts (``'pyt':* & …``), or the title
    contains the text as typed;
-3. *fuzzy*: the text is similar to a part of its title or of its tutor and category names:
-   pg_trgm's ``word_similarity(text, title) >= WORD_SIMILARITY`` (0.45; "pyton" ~ "Python" is
-   0.5, "machne lerning" ~ "Machine Learning" 0.52, unrelated titles stay under 0.3). The
-   threshold is ``pg_trgm.word_similarity_threshold``, set on every new connection (see
-   ``connection_ready``), so the ``%>`` operator uses the GIN ``gin_trgm_ops`` indexes
+3. *fuzzy*: the text is similar to whole words of its title or of its tutor and category
+   names: pg_trgm's ``strict_word_similarity(text, title) >= WORD_SIMILARITY`` (0.4: "pyton" ~
+   "Python" is 0.44, "machne lerning" ~ "Machine Learning" 0.52, "calclus" ~ "Calculus" 0.55;
+   "guitr" ~ "Guido" 0.33 and unrelated titles stay below). The strict variant compares whole
+   words: the plain ``word_similarity`` finds "Guido" for "guitr" (0.5, a shared "gui"). The
+   threshold is ``pg_trgm.strict_word_similarity_threshold``, set on every new connection (see
+   ``connection_ready``), so the ``%>>`` operator uses the GIN ``gin_trgm_ops`` indexes
    (migration 0006).
 
 Results are ordered by ``relevance`` = the best tier above (3 exact, 2 prefix, 1 fuzzy) + half
@@ -25,7 +27,7 @@ exact before prefix before fuzzy, title before description within a tier.
 1. *exact*: every word appears as a whole word (case-insensitive) in the title, description or
    names;
 2. *prefix*: every word appears in them as a substring (so also as a prefix);
-3. *fuzzy*: every word is close to a word of the title, or of the names: ``word_similarity`` is
+3. *fuzzy*: every word is close to a word of the title, or of the names: ``strict_word_similarity`` is
    a Python function registered on each SQLite connection (the mean over the words of the
    query of the best ``difflib`` ratio against the words of the text, memoised per word pair),
    at least ``FUZZY_RATIO`` (0.8; "pyton"/"python" 0.91, "lerning"/"learning" 0.93).
@@ -48,16 +50,22 @@ from difflib import SequenceMatcher
 from functools import lru_cache, reduce
 from operator import and_, or_
 
-from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
+from django.contrib.postgres.lookups import TrigramStrictWordSimilar
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramStrictWordSimilarity,
+)
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, Lookup, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
 from courses.models import Category, Course, Lesson
 from users.models import User
 
-WORD_SIMILARITY = 0.45  # PostgreSQL: pg_trgm word similarity of the fuzzy tier
+WORD_SIMILARITY = 0.4  # PostgreSQL: pg_trgm strict word similarity of the fuzzy tier
 FUZZY_RATIO = 0.8  # SQLite: difflib ratio of the fuzzy tier
 MAX_WORDS = 10
 MAX_TEXT = 200
@@ -104,7 +112,7 @@ def _ratio(a: str, b: str) -> float:
 
 
 def sqlite_word_similarity(query: str | None, text: str | None) -> float:
-    """SQLite's stand-in for pg_trgm's ``word_similarity(query, text)``: the mean over the query's
+    """SQLite's stand-in for pg_trgm's ``strict_word_similarity(query, text)``: the mean over the query's
     words of the best ``difflib`` ratio against the text's words (0 when either has none)."""
     if not query or not text:
         return 0.0
@@ -116,14 +124,14 @@ def sqlite_word_similarity(query: str | None, text: str | None) -> float:
 
 
 def connection_ready(sender, connection, **kwargs) -> None:
-    """``connection_created``: PostgreSQL gets the fuzzy tier's threshold for pg_trgm's ``%>``
+    """``connection_created``: PostgreSQL gets the fuzzy tier's threshold for pg_trgm's ``%>>``
     operator (a session setting: one statement per new connection, not per request); SQLite gets
-    its ``word_similarity`` function. Run on the raw connection: no query is logged for it."""
+    its ``strict_word_similarity`` function. Run on the raw connection: no query is logged for it."""
     if connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
-            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
+            cursor.execute(f"SET pg_trgm.strict_word_similarity_threshold = {WORD_SIMILARITY}")
     elif connection.vendor == "sqlite":
-        connection.connection.create_function("word_similarity", 2, sqlite_word_similarity, deterministic=True)
+        connection.connection.create_function("strict_word_similarity", 2, sqlite_word_similarity, deterministic=True)
 
 
 # --- Pieces of queries -------------------------------------------------------------------------
@@ -139,17 +147,37 @@ def _queries(words: list[str], text: str) -> tuple[SearchQuery, SearchQuery | No
 
 def _fuzzy(queryset: QuerySet, text: str, fields: dict[str, object]) -> tuple[QuerySet, Q]:
     """``queryset`` (with aliases on SQLite) and a Q true when ``text`` is close to one of the
-    ``fields`` (name → field name or expression). PostgreSQL: the ``%>`` operator on plain
+    ``fields`` (name → field name or expression). PostgreSQL: the ``%>>`` operator on plain
     fields (trigram indexes), the similarity function on expressions."""
     conditions = []
     for name, field in fields.items():
         if on_postgres() and isinstance(field, str):
-            conditions.append(Q(TrigramWordSimilar(F(field), Value(text))))
+            conditions.append(Q(TrigramStrictWordSimilar(F(field), Value(text))))
             continue
         alias = f"_fuzzy_{name}"
-        queryset = queryset.alias(**{alias: TrigramWordSimilarity(text, field)})
+        queryset = queryset.alias(**{alias: TrigramStrictWordSimilarity(text, field)})
         conditions.append(Q(**{f"{alias}__gte": WORD_SIMILARITY if on_postgres() else FUZZY_RATIO}))
     return queryset, reduce(or_, conditions)
+
+
+class _ILike(Lookup):
+    """``field ILIKE pattern``: PostgreSQL's trigram indexes serve it (Django's ``icontains``
+    compares ``UPPER(field)``, which they do not)."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _contains(field: str, text: str) -> Q:
+    """``field`` contains ``text``, case-insensitively (PostgreSQL: an indexable ILIKE)."""
+    if not on_postgres():
+        return Q(**{f"{field}__icontains": text})
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Q(_ILike(F(field), Value(f"%{escaped}%")))
 
 
 def _every_word(words: list[str], fields: tuple[str, ...], lookup: str = "icontains") -> Q:
@@ -178,8 +206,8 @@ def course_search_filter(queryset: QuerySet[Course], text: str | None) -> QueryS
     if on_postgres():
         exact, prefix = _queries(words, text)
         if with_operators(text):
-            return queryset.filter(Q(search_vector=exact) | Q(title__icontains=text))
-        match = Q(search_vector=exact) | Q(title__icontains=text) | fuzzy
+            return queryset.filter(Q(search_vector=exact) | _contains("title", text))
+        match = Q(search_vector=exact) | _contains("title", text) | fuzzy
         if prefix is not None:
             match |= Q(search_vector=prefix)
         return queryset.filter(match)
@@ -195,16 +223,16 @@ def course_search(queryset: QuerySet[Course], text: str | None) -> QuerySet[Cour
         return queryset
     words = words_of(text)
     queryset = course_search_filter(queryset, text)
-    title_similarity = TrigramWordSimilarity(text, "title")
+    title_similarity = TrigramStrictWordSimilarity(text, "title")
     if on_postgres():
         exact, prefix = _queries(words, text)
         either = exact | prefix if prefix is not None else exact
-        near = Q(title__icontains=text) | Q(search_vector=prefix) if prefix is not None else Q(title__icontains=text)
+        near = _contains("title", text) | Q(search_vector=prefix) if prefix is not None else _contains("title", text)
         tier = Case(When(search_vector=exact, then=3.0), When(near, then=2.0), default=1.0, output_field=FloatField())
         # Names count in the fuzzy tier only: elsewhere the full-text weights rank them (C).
         names = Case(
             When(Q(search_vector=exact) | near, then=0.0),
-            default=Value(0.2) * TrigramWordSimilarity(text, "search_extra"),
+            default=Value(0.2) * TrigramStrictWordSimilarity(text, "search_extra"),
             output_field=FloatField(),
         )
         relevance = (
@@ -283,7 +311,7 @@ def _named(queryset: QuerySet, text: str, field, *, prefixes: tuple[str, ...]) -
     score = Case(
         When(starts, then=3.0),
         When(word_starts, then=2.0),
-        default=TrigramWordSimilarity(text, field),
+        default=TrigramStrictWordSimilarity(text, field),
         output_field=FloatField(),
     )
     return queryset.filter(starts | word_starts | fuzzy).annotate(score=score)
