@@ -242,10 +242,8 @@ class CourseDetailSerializer(CourseListSerializer):
     parts = PartWithLessonsSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
 
-    headline = None  # search results only
-
     class Meta(CourseListSerializer.Meta):
-        fields = [*(f for f in CourseListSerializer.Meta.fields if f != "headline"), "progress"]
+        fields = [*CourseListSerializer.Meta.fields, "progress"]  # the list item's (headline: null)
         read_only_fields = fields
 
     @extend_schema_field(CourseProgressSerializer(allow_null=True))
