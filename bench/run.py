@@ -138,7 +138,7 @@ def server_env(database_url: str, *, redis: bool) -> dict[str, str]:
     env.pop("REDIS_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     if redis:
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
         env["CACHE_KEY_PREFIX"] = f"bench{os.getpid()}"
         env["CELERY_BROKER_URL"] = "memory://"
     return env
@@ -268,6 +268,25 @@ def endpoints(m: dict, tok: dict[str, str]) -> list[dict]:
             f"GET courses/?search={m['search_word']} student",
             f"/api/courses/courses/?search={m['search_word']}",
             student,
+        ),
+        (
+            "search_typo",
+            f"GET courses/?search={m.get('typo_word', 'pyton')}&limit=12 anonymous (a typo)",
+            f"/api/courses/courses/?search={m.get('typo_word', 'pyton')}&limit=12",
+            {},
+        ),
+        (
+            "facets",
+            f"GET courses/?search={m['search_word']}&level=beginner,intermediate&facets=… anonymous",
+            f"/api/courses/courses/?search={m['search_word']}&level=beginner,intermediate"
+            "&facets=category,level,price,rating&limit=12",
+            {},
+        ),
+        (
+            "suggest",
+            f"GET search/suggest/?q={m.get('suggest_prefix', 'pyt')} anonymous",
+            f"/api/courses/search/suggest/?q={m.get('suggest_prefix', 'pyt')}",
+            {},
         ),
         ("detail_anon", "GET courses/{slug}/ anonymous", f"/api/courses/courses/{m['anonymous_course_slug']}/", {}),
         (
@@ -440,6 +459,13 @@ RATIO_TARGETS = [
     ("detail_anon", 0.50),
     ("lesson", 0.30),
 ]
+# Issue 19's latency targets: (endpoint, connections, p99 below this many ms).
+P99_TARGETS = [
+    ("search_typo", 32, 100),
+    ("facets", 32, 100),
+    ("suggest", 32, 100),
+    ("suggest", 8, 50),
+]
 # Login before Argon2id: 3.5 req/s (PBKDF2, 1,000,000 iterations; measured 2026-12-01 at 8
 # connections on this machine, as issue 12 records). The target is 8 times that.
 LOGIN_BEFORE = 3.5
@@ -457,6 +483,10 @@ def targets(rows: dict, queries: dict, levels: list[int]) -> list[str]:
         if name in measured:
             lowest = min(rows[(name, c)]["ratio"] for c in levels)
             add(f"{name}: ≥ {minimum:.0%} of health throughput", f"{lowest:.0%} (lowest level)", lowest >= minimum)
+    for name, connections, limit in P99_TARGETS:
+        if (name, connections) in rows:
+            p99 = rows[(name, connections)]["p99"]
+            add(f"{name}: p99 < {limit} ms at {connections} connections", f"{ms(p99)} ms", p99 < limit * 1000)
     if "quick_stats" in measured:
         worst = max(rows[("quick_stats", c)]["p99"] for c in levels)
         add("quick_stats: p99 < 100 ms, figures changing", f"{ms(worst)} ms (worst level)", worst < 100_000)
@@ -491,7 +521,8 @@ def bench(args) -> None:
     recreate_database(db_url(args.postgres, "postgres"), args.database)
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env)
     log("seeding (fixed seed)")
-    manifest = seed(env, work / "manifest.json", ["--seed", str(args.seed)])
+    sizes = [f"--{name}={value}" for name, value in (("courses", args.courses), ("students", args.students)) if value]
+    manifest = seed(env, work / "manifest.json", ["--seed", str(args.seed), *sizes])
 
     tok = probe(env, {"tokens": {"student": manifest["student_email"], "tutor": manifest["tutor_email"]}})["tokens"]
     eps = endpoints(manifest, tok)
@@ -699,6 +730,8 @@ def main() -> None:
     parser.add_argument("--scale-duration", type=int, default=5)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--output", help="report path (default bench/results/<date>[-scale].md)")
+    parser.add_argument("--courses", type=int, default=0, help="seed this many courses (default: bench_seed's 300)")
+    parser.add_argument("--students", type=int, default=0, help="seed this many students (default: 10,000)")
     parser.add_argument("--only", help="comma-separated endpoint names (e.g. list_auth,lesson); health always runs")
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.database):

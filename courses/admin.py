@@ -72,8 +72,10 @@ class LessonInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(SlugOnCreateMixin, admin.ModelAdmin):
-    list_display = ["title", "slug", "category", "price", "currency", "is_published", "students", "created_at"]
-    list_filter = ["is_published", "category", "currency", ("tutors", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "title", "slug", "category", "level", "price", "currency", "is_published", "students", "created_at",
+    ]  # fmt: skip
+    list_filter = ["is_published", "level", "category", "currency", ("tutors", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "slug", "description", "tutors__email", "tutors__first_name", "tutors__last_name"]
     readonly_fields = ["id", "slug", "rating", "reviews_count", "created_at", "updated_at"]
     autocomplete_fields = ["tutors", "category"]
@@ -81,7 +83,7 @@ class CourseAdmin(SlugOnCreateMixin, admin.ModelAdmin):
     inlines = [CoursePartInline]
     actions = ["publish", "unpublish"]
     fields = [
-        "id", "title", "slug", "description", "thumbnail", "category", "tutors", "price", "currency",
+        "id", "title", "slug", "description", "thumbnail", "category", "level", "tutors", "price", "currency",
         "is_published", "rating", "reviews_count", "created_at", "updated_at",
     ]  # fmt: skip
 

@@ -31,6 +31,13 @@ class CoursesConfig(AppConfig):
         post_save.connect(enrolment_changed, sender=Enrollment, dispatch_uid="courses-enrolments-save")
         post_delete.connect(enrolment_changed, sender=Enrollment, dispatch_uid="courses-enrolments-delete")
 
+        # Search (courses/search.py): pg_trgm's threshold on PostgreSQL, word_similarity on SQLite.
+        from django.db.backends.signals import connection_created
+
+        from courses.search import connection_ready
+
+        connection_created.connect(connection_ready, dispatch_uid="courses-search-connection")
+
         from users.signals import user_renamed
 
         user_renamed.connect(tutor_search_text_refresh, dispatch_uid="courses-tutor-renamed")

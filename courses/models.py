@@ -39,6 +39,13 @@ class Category(TimeStampedModel):
         return self.name
 
 
+class CourseLevel(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+    ALL = "all", "All levels"
+
+
 class Course(TimeStampedModel):
     slug_fallback = "course"  # the slug when the title gives none
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -52,6 +59,7 @@ class Course(TimeStampedModel):
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
     is_published = models.BooleanField(default=False, db_index=True)
+    level = models.CharField(max_length=12, choices=CourseLevel.choices, default=CourseLevel.ALL)
     # Kept exact by the reviews feature; 0 while a course has no reviews.
     rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.00"))
     reviews_count = models.PositiveIntegerField(default=0)
@@ -59,6 +67,8 @@ class Course(TimeStampedModel):
     search_extra = models.TextField(blank=True, editable=False)
     # PostgreSQL full-text vector (weights: title A, description B, search_extra C), GIN-indexed;
     # left empty on other databases, where search falls back to substring matching.
+    # ``title`` and ``search_extra`` also have trigram (gin_trgm_ops) indexes on PostgreSQL, for
+    # typo-tolerant search (courses/search.py, migration 0006).
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:

@@ -16,14 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
     DurationField,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -36,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.cache import Stamped
-from courses import hooks
+from courses import hooks, search
 from courses.models import Category, Comment, Course, CoursePart, Enrollment, Lesson, TutorInvitation
 from users.models import User
 from users.selectors import viewer_facts
@@ -217,23 +214,20 @@ def course_list(*, user, mine: bool = False, search: str | None = None) -> Query
 
 
 def course_search(queryset: QuerySet[Course], text: str) -> QuerySet[Course]:
-    """Ranked full-text search on PostgreSQL (title over description over tutors/category);
-    on other databases every word must appear in one of those texts."""
-    text = text.strip()[:200]
-    if not text:
-        return queryset
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config="english")
-        return (
-            queryset.filter(Q(search_vector=query) | Q(title__icontains=text))
-            .annotate(search_rank=SearchRank(F("search_vector"), query))
-            .order_by("-search_rank", "-created_at")
-        )
-    for word in text.split()[:10]:
-        queryset = queryset.filter(
-            Q(title__icontains=word) | Q(description__icontains=word) | Q(search_extra__icontains=word)
-        )
-    return queryset
+    """Ranked, typo-tolerant search (PostgreSQL; a simpler fallback elsewhere): courses/search.py."""
+    return search.course_search(queryset, text)
+
+
+def course_search_filter(queryset: QuerySet[Course], text: str) -> QuerySet[Course]:
+    """The courses ``course_search`` finds, unranked (facet counts)."""
+    return search.course_search_filter(queryset, text)
+
+
+def course_facet_base(*, user, mine: bool = False) -> QuerySet[Course]:
+    """The courses a list's facets count before its filters: as ``course_list``, unannotated."""
+    if mine and user and user.is_authenticated:
+        return Course.objects.filter(pk__in=taught_course_ids(user)).order_by()
+    return Course.objects.filter(is_published=True).order_by()
 
 
 def course_detail_queryset(*, user) -> QuerySet[Course]:

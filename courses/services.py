@@ -21,6 +21,7 @@ from courses.models import (
     Category,
     Comment,
     Course,
+    CourseLevel,
     CoursePart,
     Enrollment,
     EnrollmentSource,
@@ -98,7 +99,7 @@ def category_delete(*, category: Category) -> None:
 
 # --- Courses ----------------------------------------------------------------------------------
 
-COURSE_FIELDS = ("title", "description", "category", "price", "currency", "is_published", "thumbnail")
+COURSE_FIELDS = ("title", "description", "category", "level", "price", "currency", "is_published", "thumbnail")
 SEARCHED_FIELDS = {"title", "description", "category"}
 
 
@@ -109,6 +110,7 @@ def course_create(
     title: str,
     description: str = "",
     category: Category | None = None,
+    level: str = CourseLevel.ALL,
     price: Decimal = Decimal("0"),
     currency: str | None = None,
     is_published: bool = False,
@@ -121,6 +123,7 @@ def course_create(
         title=title,
         description=description,
         category=category,
+        level=level,
         price=price,
         currency=currency or settings.DEFAULT_CURRENCY,
         is_published=is_published,

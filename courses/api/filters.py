@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import DurationField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import ValidationError
 
 from courses import selectors
 from courses.models import (
     MAX_PRICE,
     Comment,
     Course,
+    CourseLevel,
     CoursePart,
     Enrollment,
     Lesson,
@@ -19,27 +23,96 @@ from courses.models import (
     TutorInvitationStatus,
 )
 
+MAX_VALUES = 20  # values of one multi-valued parameter (``category=a,b`` or repeated)
+MAX_COURSE_MINUTES = 1_000_000
+PRICE_TYPES = [("free", "Free courses"), ("paid", "Paid courses")]
+
+
+def _values(data, name: str, *, max_length: int) -> list[str]:
+    """The values of a parameter given repeatedly and/or comma-separated; 400 on a NUL, an
+    overlong value or too many values."""
+    values = [v.strip() for raw in data.getlist(name) for v in raw.split(",") if v.strip()]
+    if len(values) > MAX_VALUES:
+        raise ValidationError({name: [f"At most {MAX_VALUES} values."]})
+    for value in values:
+        if "\x00" in value:
+            raise ValidationError({name: ["Null characters are not allowed."]})
+        if len(value) > max_length:
+            raise ValidationError({name: [f"Ensure each value has at most {max_length} characters."]})
+    return values
+
 
 class CourseFilter(filters.FilterSet):
-    search = filters.CharFilter(method="filter_search", max_length=200, help_text="Full-text search.")
-    category = filters.CharFilter(method="filter_category", max_length=120, help_text="Category id or slug.")
+    """The course list's filters (README "Finding courses"). Multi-valued ones take repeated
+    parameters or commas. Each facet (courses/api/facets.py) counts with every filter but its
+    own: ``FACETS`` there names the parameters of each. A new filter goes here, and in the
+    ``params`` of the facet it belongs to (a ``language`` filter: a ``filter_choices`` like
+    ``level``'s, on ``Course.language``)."""
+
+    search = filters.CharFilter(method="filter_search", max_length=200, help_text="Typo-tolerant ranked search.")
+    category = filters.CharFilter(
+        method="filter_category", max_length=120, help_text="Category ids or slugs (repeat or comma-separate)."
+    )
+    level = filters.CharFilter(
+        method="filter_level",
+        max_length=200,
+        help_text=f"Levels (repeat or comma-separate): {', '.join(CourseLevel.values)}.",
+    )
     tutor = filters.CharFilter(method="filter_tutor", max_length=12, help_text="Tutor user id.")
     is_free = filters.BooleanFilter(method="filter_is_free")
+    price_type = filters.ChoiceFilter(
+        method="filter_price_type", choices=PRICE_TYPES, help_text="`free` or `paid` (as `is_free`)."
+    )
     min_price = filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=Decimal(0), max_value=MAX_PRICE)
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=Decimal(0), max_value=MAX_PRICE)
+    price_min = filters.NumberFilter(
+        field_name="price", lookup_expr="gte", min_value=Decimal(0), max_value=MAX_PRICE, help_text="As `min_price`."
+    )
+    price_max = filters.NumberFilter(
+        field_name="price", lookup_expr="lte", min_value=Decimal(0), max_value=MAX_PRICE, help_text="As `max_price`."
+    )
+    rating_min = filters.NumberFilter(
+        field_name="rating", lookup_expr="gte", min_value=Decimal(0), max_value=Decimal(5), help_text="0 to 5."
+    )
+    duration_min = filters.NumberFilter(
+        method="filter_duration",
+        min_value=Decimal(0),
+        max_value=MAX_COURSE_MINUTES,
+        help_text="Total lesson time, in minutes, at least.",
+    )
+    duration_max = filters.NumberFilter(
+        method="filter_duration",
+        min_value=Decimal(0),
+        max_value=MAX_COURSE_MINUTES,
+        help_text="Total lesson time, in minutes, at most.",
+    )
 
     class Meta:
         model = Course
-        fields = ["search", "category", "tutor", "is_free", "min_price", "max_price"]
+        fields = [
+            "search", "category", "level", "tutor", "is_free", "price_type", "min_price", "max_price",
+            "price_min", "price_max", "rating_min", "duration_min", "duration_max",
+        ]  # fmt: skip
 
     def filter_search(self, queryset, name, value):
         return selectors.course_search(queryset, value)
 
     def filter_category(self, queryset, name, value):
-        value = value.strip()
-        if value.isdigit() and len(value) <= 18:
-            return queryset.filter(Q(category_id=int(value)) | Q(category__slug=value))
-        return queryset.filter(category__slug=value)
+        values = _values(self.data, name, max_length=120)
+        if not values:
+            return queryset
+        ids = [int(v) for v in values if v.isdigit() and len(v) <= 18]
+        return queryset.filter(Q(category_id__in=ids) | Q(category__slug__in=values))
+
+    def filter_choices(self, queryset, name, value, *, choices: list[str], field: str):
+        values = _values(self.data, name, max_length=50)
+        wrong = [v for v in values if v not in choices]
+        if wrong:
+            raise ValidationError({name: [f"Select a valid choice: {wrong[0]!r} is not one of {', '.join(choices)}."]})
+        return queryset.filter(**{f"{field}__in": values}) if values else queryset
+
+    def filter_level(self, queryset, name, value):
+        return self.filter_choices(queryset, name, value, choices=CourseLevel.values, field="level")
 
     def filter_tutor(self, queryset, name, value):
         return queryset.filter(pk__in=Course.tutors.through.objects.filter(user_id=value).values("course_id"))
@@ -48,6 +121,35 @@ class CourseFilter(filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(price=0) if value else queryset.filter(price__gt=0)
+
+    def filter_price_type(self, queryset, name, value):
+        return self.filter_is_free(queryset, name, {"free": True, "paid": False}.get(value))
+
+    def filter_duration(self, queryset, name, value):
+        if value is None:
+            return queryset
+        total = Coalesce(
+            Subquery(
+                Lesson.objects.filter(part__course=OuterRef("pk"))
+                .order_by()
+                .values("part__course")
+                .annotate(d=Sum("duration"))
+                .values("d"),
+                output_field=DurationField(),
+            ),
+            Value(timedelta(0), output_field=DurationField()),
+        )
+        bound = timedelta(minutes=float(value))
+        alias = f"_{name}_total"
+        lookup = "gte" if name == "duration_min" else "lte"
+        return queryset.alias(**{alias: total}).filter(**{f"{alias}__{lookup}": bound})
+
+
+class CourseFacetFilter(CourseFilter):
+    """The same filters, for facet counts: the search filters without ranking."""
+
+    def filter_search(self, queryset, name, value):
+        return selectors.course_search_filter(queryset, value)
 
 
 class PartFilter(filters.FilterSet):

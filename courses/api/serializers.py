@@ -14,6 +14,7 @@ from rest_framework.utils import html
 from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
 from core.currency import Currency
 from core.validators import validate_image_upload
+from courses import search
 from courses.models import (
     MAX_LESSON_DURATION,
     MAX_ORDER,
@@ -21,6 +22,7 @@ from courses.models import (
     Category,
     Comment,
     Course,
+    CourseLevel,
     CoursePart,
     Enrollment,
     Lesson,
@@ -178,6 +180,12 @@ class CourseListSerializer(serializers.ModelSerializer):
     students_count = serializers.IntegerField(read_only=True)
     lessons_count = serializers.IntegerField(read_only=True)
     duration = DurationField(source="total_duration", read_only=True)
+    headline = serializers.SerializerMethodField(
+        help_text=(
+            "With `?search=`: the description around the matched words, HTML-escaped, the matches in "
+            "`<mark>`…`</mark>`; null otherwise."
+        )
+    )
 
     class Meta:
         model = Course
@@ -191,6 +199,7 @@ class CourseListSerializer(serializers.ModelSerializer):
             "is_free",
             "thumbnail",
             "category",
+            "level",
             "tutors",
             "parts",
             "is_published",
@@ -202,8 +211,12 @@ class CourseListSerializer(serializers.ModelSerializer):
             "duration",
             "created_at",
             "updated_at",
+            "headline",
         ]
         read_only_fields = fields
+
+    def get_headline(self, course: Course) -> str | None:
+        return search.headline_of(course, self.context.get("search"))
 
 
 class LastLessonSerializer(serializers.Serializer):
@@ -230,7 +243,7 @@ class CourseDetailSerializer(CourseListSerializer):
     progress = serializers.SerializerMethodField()
 
     class Meta(CourseListSerializer.Meta):
-        fields = [*CourseListSerializer.Meta.fields, "progress"]
+        fields = [*CourseListSerializer.Meta.fields, "progress"]  # the list item's (headline: null)
         read_only_fields = fields
 
     @extend_schema_field(CourseProgressSerializer(allow_null=True))
@@ -247,6 +260,7 @@ class CourseWriteSerializer(serializers.Serializer):
     category = SafePrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    level = serializers.ChoiceField(choices=CourseLevel.choices, required=False)
     is_published = serializers.BooleanField(required=False)
     thumbnail = OptionalImageField(
         max_side_setting="MAX_THUMBNAIL_PIXELS_SIDE",
@@ -447,3 +461,41 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 class EnrollmentCreateSerializer(serializers.Serializer):
     course = SafePrimaryKeyRelatedField(queryset=Course.objects.all())
     student = SafePrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+
+
+# --- Search ----------------------------------------------------------------------------------------------------
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="What was typed (blank: no results)."
+    )
+
+
+class SuggestionSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["course", "category", "tutor"])
+    label = serializers.CharField(help_text="The course title, category name or tutor's full name.")
+    slug = serializers.CharField(help_text="The course or category slug; a tutor's user id.")
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True)
+
+
+class SlugTitleSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class LessonSearchResultSerializer(serializers.Serializer):
+    """A lesson found by ``search/lessons/``: where it is, and the matched text."""
+
+    lesson = SlugTitleSerializer(source="*")
+    course = SlugTitleSerializer(source="part.course")
+    is_free_preview = serializers.BooleanField()
+    headline = serializers.SerializerMethodField(
+        help_text="The description around the matched words, HTML-escaped, the matches in `<mark>`…`</mark>`."
+    )
+
+    def get_headline(self, lesson: Lesson) -> str | None:
+        return search.headline_of(lesson, self.context.get("search"))

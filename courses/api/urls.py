@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from courses.api import views
@@ -11,4 +12,9 @@ router.register("comments", views.CommentViewSet, basename="comment")
 router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
 router.register("tutor-invitations", views.TutorInvitationViewSet, basename="tutor-invitation")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Not under courses/: a course slug could be "search".
+    path("search/suggest/", views.SearchSuggestView.as_view(), name="search-suggest"),
+    path("search/lessons/", views.LessonSearchView.as_view(), name="search-lessons"),
+    *router.urls,
+]

@@ -6,20 +6,21 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api.permissions import check_object_permission
 from core.api.renderers import dumps
 from core.api.shortcuts import conditional_json
 from courses import cache as catalog_cache
-from courses import hooks, selectors, services
+from courses import hooks, search, selectors, services
+from courses.api import facets, viewer
 from courses.api import serializers as s
-from courses.api import viewer
 from courses.api.filters import (
     CommentFilter,
     CourseFilter,
@@ -28,6 +29,7 @@ from courses.api.filters import (
     PartFilter,
     TutorInvitationFilter,
 )
+from courses.api.pagination import CoursePagination
 from courses.models import Category, Comment, Course, Lesson, TutorInvitation
 from courses.permissions import (
     CanWatchLesson,
@@ -87,9 +89,34 @@ class CategoryViewSet(viewsets.ModelViewSet):
 # --- Courses ----------------------------------------------------------------------------------
 
 
+class CourseOrdering(OrderingFilter):
+    """``ordering=`` of the course list, plus ``relevance`` (best first; the default while
+    searching, ignored without a search)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        searching = bool(search.clean(request.query_params.get("search")))
+        terms = [term for term in ordering if term.lstrip("-") != "relevance"]
+        if searching and len(terms) < len(ordering):
+            terms.insert([t.lstrip("-") for t in ordering].index("relevance"), "-relevance")
+        return terms or None
+
+
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("mine", bool, description="Tutors: your own courses, drafts included.")]
+        parameters=[
+            OpenApiParameter("mine", bool, description="Tutors: your own courses, drafts included."),
+            OpenApiParameter(
+                "facets",
+                str,
+                description=(
+                    "Comma-separated facets to count (`category`, `level`, `price`, `rating`): adds `facets` "
+                    "to the envelope, each counted for the current search and the other filters."
+                ),
+            ),
+        ]
     ),
     create=extend_schema(
         request=s.CourseWriteSerializer,
@@ -116,9 +143,10 @@ class CourseViewSet(viewsets.ModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     http_method_names = WRITE_METHODS
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [filters.DjangoFilterBackend, CourseOrdering]
     filterset_class = CourseFilter
-    ordering_fields = ["created_at", "updated_at", "price", "title", "rating", "students_count"]
+    pagination_class = CoursePagination
+    ordering_fields = ["created_at", "updated_at", "price", "title", "rating", "students_count", "relevance"]
     permission_classes = [IsAuthenticatedOrReadOnly, IsCourseManagerOrReadOnly]
 
     def get_permissions(self):
@@ -134,13 +162,30 @@ class CourseViewSet(viewsets.ModelViewSet):
         mine = self.request.query_params.get("mine", "").lower() in ("true", "1")
         return mine and self.request.user.is_authenticated
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["search"] = search.clean(self.request.query_params.get("search"))
+        return context
+
+    def _list_data(self, request) -> dict:
+        """The page, with ``facets`` when asked for (checked first: an unknown facet is a 400)."""
+        names = facets.requested(request.query_params)
+        data = super().list(request).data
+        if names:
+            data["facets"] = facets.compute(
+                names,
+                base=selectors.course_facet_base(user=request.user, mine=self._mine()),
+                query_params=request.query_params,
+                request=request,
+            )
+        return data
+
     def list(self, request, *args, **kwargs):
         """Published courses: one shared public body per URL, plus the viewer's ``is_enrolled``."""
         if self._mine():
-            return super().list(request, *args, **kwargs)
-        body = catalog_cache.public_body(
-            request, lambda: viewer.list_body(super(CourseViewSet, self).list(request).data)
-        )
+            return Response(self._list_data(request))
+        body = catalog_cache.public_body(request, lambda: viewer.list_body(self._list_data(request)))
         if request.user.is_authenticated:
             body = viewer.catalog_page(body, user=request.user)
         return conditional_json(request, body.content, body.etag)
@@ -547,3 +592,47 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             s.EnrollmentSerializer(enrollment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+# --- Search ----------------------------------------------------------------------------------------------------
+
+
+def _typed(request) -> str:
+    query = s.SearchQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return search.clean(query.validated_data["q"])
+
+
+@extend_schema(tags=["catalog"], parameters=[s.SearchQuerySerializer], responses={200: s.SuggestionsSerializer})
+class SearchSuggestView(APIView):
+    """Up to 10 suggestions for a search box (`{results: [{type, label, slug}]}`): published
+    courses, categories with a published course, tutors teaching one (`slug`: their id). Prefix
+    matches first, then words starting with the text, then close spellings. Kept in the catalog
+    cache per text until the next catalog write."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        text = _typed(request)
+        results = catalog_cache.remembered(f"suggest:{text.lower()}", lambda: search.suggestions(text))
+        return Response({"results": results or []})
+
+
+@extend_schema(tags=["catalog"], parameters=[s.SearchQuerySerializer])
+class LessonSearchView(generics.ListAPIView):
+    """Lessons of published courses whose title or description match `q` (full-text, ranked
+    title over description, on PostgreSQL; every word as a substring on SQLite), with their
+    course, the free-preview flag and a highlighted `headline`. Drafts never appear."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.LessonSearchResultSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Lesson.objects.none()
+        return search.lesson_search(_typed(self.request))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["search"] = search.clean(self.request.query_params.get("q"))
+        return context

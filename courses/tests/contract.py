@@ -1,6 +1,7 @@
 """The shapes API.md promises, written once for the tests that check them."""
 
-# A course in lists (section 2.2), plus `currency`, which we add.
+# A course in lists (section 2.2), plus `currency`, `level` and `headline` (README "Finding
+# courses"), which we add.
 COURSE_LIST_KEYS = {
     "id",
     "title",
@@ -11,6 +12,7 @@ COURSE_LIST_KEYS = {
     "is_free",
     "thumbnail",
     "category",
+    "level",
     "tutors",
     "parts",
     "is_published",
@@ -22,6 +24,7 @@ COURSE_LIST_KEYS = {
     "duration",
     "created_at",
     "updated_at",
+    "headline",
 }
 
 

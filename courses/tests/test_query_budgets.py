@@ -54,6 +54,12 @@ CEILING = {
     "lessons": 3,
     # (auth,) count, page (published courses counted)
     "categories": 3,
+    # the course list's 6, + one query per facet (4: category, level, price, rating)
+    "course list with facets": 10,
+    # (auth,) courses, categories, tutors (the catalog cache is off in the suite)
+    "suggestions": 4,
+    # (auth,) count, page (part and course joined)
+    "lesson search": 3,
 }
 
 
@@ -210,6 +216,42 @@ def test_course_list_budgets(catalog, client_for):
     mine = client_for(catalog.tutor).get(f"{url}&mine=true").json()
     assert mine["count"] == 14, (
         f"?mine=true: expected the tutor's 12 published courses and 2 drafts, got {mine['count']}"
+    )
+
+
+def test_course_list_with_search_filters_and_facets_budget(catalog, client_for):
+    """Facets cost one query each, whatever the data size (conditional aggregation)."""
+    url = f"{API}courses/?page_size=100&facets=category,level,price,rating"
+    filtered = (
+        f"{url}&search=course&level=all,beginner&price_type=free&rating_min=0&duration_min=0&duration_max=600"
+        f"&category={catalog.category.slug}&ordering=relevance&limit=12"
+    )
+    typo = f"{API}courses/?limit=12&facets=category,level,price,rating&search=cours&is_free=true"
+    assert_budgets(
+        catalog,
+        "course list with facets",
+        {
+            "anonymous": (client_for(None), url),
+            "student, search and every filter": (client_for(catalog.student), filtered),
+            "anonymous, typo": (client_for(None), typo),
+        },
+    )
+    data = client_for(None).get(url).json()
+    published = Course.objects.filter(is_published=True).count()
+    assert sum(row["count"] for row in data["facets"]["level"]) == published
+    assert sum(row["count"] for row in data["facets"]["price"]) == published
+
+
+def test_suggestion_and_lesson_search_budgets(catalog, client_for):
+    LessonFactory(part=catalog.lesson.part, title="L0 introduction")  # found on the small data too
+    assert_budgets(
+        catalog,
+        {"suggestions": "suggestions", "signed-in suggestions": "suggestions", "lessons": "lesson search"},
+        {
+            "suggestions": (client_for(None), f"{API}search/suggest/?q=cours"),
+            "signed-in suggestions": (client_for(catalog.student), f"{API}search/suggest/?q=grown"),
+            "lessons": (client_for(catalog.student), f"{API}search/lessons/?q=l0&page_size=100"),
+        },
     )
 
 

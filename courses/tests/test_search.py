@@ -130,13 +130,16 @@ def test_ranking_prefers_description_over_tutor_and_category_names(catalog, clie
 
 
 def test_search_uses_stemming_on_postgres(catalog, client_for):
-    """PostgreSQL's English configuration matches word forms; elsewhere substrings do."""
+    """PostgreSQL's English configuration matches word forms; elsewhere substrings and close
+    spellings of title words do."""
     assert "History of flight" in found(client_for(None), "search=engine"), "engines ⊃ engine everywhere"
     plural = found(client_for(None), "search=zeppelins")
     if ON_POSTGRES:
         assert plural == {"Zeppelin engineering", "History of flight"}, f"stemmed plural: got {plural}"
     else:
-        assert plural == set(), f"substring search: 'zeppelins' appears nowhere, got {plural}"
+        # No stemming: 'zeppelins' is a substring of nothing; the fallback's typo tolerance finds
+        # the title that is one letter off, not the description.
+        assert plural == {"Zeppelin engineering"}, f"fuzzy title match only, got {plural}"
 
 
 def test_search_survives_operators_and_quotes(catalog, client_for):

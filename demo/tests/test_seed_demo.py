@@ -170,6 +170,14 @@ def test_seeded_catalog_is_served_by_the_api(seeded, client_for):
     assert detail["duration"] != "00:00:00"
 
 
+def test_seeded_catalog_has_levels_for_the_discovery_filters(seeded, client_for):
+    facets = client_for(None).get("/api/courses/courses/?facets=level").json()["facets"]["level"]
+    counts = {row["value"]: row["count"] for row in facets}
+    assert all(counts[level] > 0 for level in ("beginner", "intermediate", "advanced", "all")), counts
+    found = client_for(None).get("/api/courses/courses/?search=pyton").json()["results"]
+    assert {"Python for Absolute Beginners", "Statistics with Python"} <= {c["title"] for c in found}
+
+
 def test_seed_demo_sales_progress_and_reviews(seeded):
     completed = Payment.objects.filter(status=PaymentStatus.COMPLETED)
     assert completed.count() >= 4, f"expected demo payments, got {completed.count()}"

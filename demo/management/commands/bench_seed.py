@@ -48,6 +48,10 @@ BULK_PASSWORD = "bench-pass-11tutors"
 LOGIN_EMAIL = "bench-login@example.com"
 LOGIN_PASSWORD = "bench-login-11tutors"
 SEARCH_WORD = "python"
+TYPO_WORD = "pyton"  # issue 19: typo-tolerant search finds the Python courses
+SUGGEST_PREFIX = "pyt"
+# Course levels go round by index (no draw from the generator: every other row stays as it was).
+COURSE_LEVELS = ["beginner", "intermediate", "advanced", "all"]
 BATCH = 2000
 
 CATEGORIES = ["Programming", "Mathematics", "Data Science", "Languages", "Business", "Design", "Physics", "Music"]
@@ -206,6 +210,7 @@ class Command(BaseCommand):
                 price=Decimal("0.00") if free else Decimal(rng.choice([9, 19, 29, 49, 79, 99])) - Decimal("0.01"),
                 currency="USD",
                 is_published=True,
+                level=COURSE_LEVELS[i % len(COURSE_LEVELS)],
             )
             courses.append(course)
             owner = tutors[0] if i % 5 == 0 or len(tutors) == 1 else tutors[1 + i % (len(tutors) - 1)]
@@ -397,6 +402,8 @@ class Command(BaseCommand):
             "login_email": LOGIN_EMAIL,
             "login_password": LOGIN_PASSWORD,
             "search_word": SEARCH_WORD,
+            "typo_word": TYPO_WORD,
+            "suggest_prefix": SUGGEST_PREFIX,
             "enrolled_course_slug": enrolled_course.slug,
             "anonymous_course_slug": anonymous_course.slug,
             "lesson_slug": lessons_of[enrolled_course.id][min(3, len(lessons_of[enrolled_course.id]) - 1)].slug,

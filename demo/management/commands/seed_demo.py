@@ -60,6 +60,17 @@ TUTORS = [
     ("tutor3@example.com", "Elena", "Petrova", "Data scientist and IELTS examiner"),
 ]
 
+# Course levels (courses/search.py's facets and filters); the others are "all".
+LEVELS = {
+    "Python for Absolute Beginners": "beginner",
+    "Django REST APIs in Practice": "intermediate",
+    "Calculus I: Limits and Derivatives": "beginner",
+    "Linear Algebra for Machine Learning": "intermediate",
+    "Machine Learning Foundations": "intermediate",
+    "IELTS Academic Writing": "advanced",
+    "Algorithms and Data Structures": "advanced",
+}
+
 # title, category, tutor index, price, currency, description
 COURSES = [
     (
@@ -306,6 +317,7 @@ class Command(BaseCommand):
             price=Decimal(price),
             currency=currency,
             is_published=True,
+            level=LEVELS.get(title, "all"),
         )
         for part_order, part_title in enumerate(PARTS):
             part = services.part_create(course=course, title=part_title, order=part_order)
