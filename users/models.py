@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.i18n import validate_language
 from core.models import TimeStampedModel
 from core.storage import unique_upload_path
 
@@ -79,6 +80,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     avatar = models.ImageField(upload_to=avatar_upload_path, blank=True)
     bio = models.TextField(blank=True, max_length=5000)
     headline = models.CharField(max_length=200, blank=True)
+    # The language the API answers this user in and writes their e-mails in (settings.LANGUAGES);
+    # blank: not chosen (requests follow Accept-Language, e-mails the default language).
+    language = models.CharField(max_length=16, blank=True, default="", validators=[validate_language])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     # Access tokens issued before this moment are refused (set on password change/reset).

@@ -24,7 +24,7 @@ from users.signals import user_renamed
 
 EMAIL_VERIFICATION_SALT = "users.email-verification"
 
-PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "username", "avatar", "bio", "headline")
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "username", "avatar", "bio", "headline", "language")
 ADMIN_ONLY_FIELDS = ("role", "is_active", "is_email_verified")
 
 
@@ -36,7 +36,13 @@ class InvalidToken(Exception):
 
 
 def user_register(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", role: int = Role.USER
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: int = Role.USER,
+    language: str = "",
 ) -> User:
     """Create an account (role USER or TUTOR) and send the verification e-mail.
 
@@ -45,7 +51,13 @@ def user_register(
     """
     if role not in (Role.USER, Role.TUTOR):
         raise ValueError("Self-registration creates users or tutors only.")
-    user = User(email=User.objects.normalize_email(email), first_name=first_name, last_name=last_name, role=role)
+    user = User(
+        email=User.objects.normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        language=language,
+    )
     user.set_password(password)
     with transaction.atomic():
         try:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models.functions import Lower
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.serializers import (
@@ -18,6 +20,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import UntypedToken
 
+from core import i18n
 from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
 from core.models import University
 from core.validators import validate_image_upload
@@ -25,6 +28,11 @@ from users.authentication import JWTAuthentication
 from users.models import OnboardingAnswer, Role, User
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,30}$")
+
+
+def language_field(**kwargs) -> serializers.ChoiceField:
+    """One of settings.LANGUAGES (blank: no choice of one's own)."""
+    return serializers.ChoiceField(choices=settings.LANGUAGES, **kwargs)
 
 
 def _validate_new_password(password: str, *, user: User | None = None) -> str:
@@ -50,6 +58,7 @@ class UserSerializer(serializers.ModelSerializer):
             "phone",
             "username",
             "avatar",
+            "language",
             "created_at",
             "updated_at",
         ]
@@ -63,6 +72,9 @@ class RegisterSerializer(serializers.Serializer):
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    # Not given: the language the request is answered in (its Accept-Language), so that the
+    # verification e-mail, and every later one, is written in it.
+    language = language_field(required=False, allow_blank=True)
 
     def validate_email(self, value: str) -> str:
         value = User.objects.normalize_email(value)
@@ -71,6 +83,7 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        attrs["language"] = attrs.get("language") or i18n.supported(translation.get_language()) or ""
         candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
         try:
             _validate_new_password(attrs["password"], user=candidate)
@@ -90,6 +103,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     avatar = ImageUploadField(
         max_side_setting="MAX_AVATAR_PIXELS_SIDE", required=False, validators=[validate_image_upload]
     )
+    language = language_field(required=False, allow_blank=True)
 
     def _others(self):
         instance = self.instance

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from core import i18n
 from core.exceptions import ServiceError
 from core.throttling import ThrottledDetailMixin
 from users import selectors, services
@@ -189,6 +190,8 @@ class MeView(APIView):
         serializer = self.update_serializer(instance=request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user, _ = services.user_update(user=request.user, data=serializer.validated_data)
+        if "language" in serializer.validated_data:  # the answer is already in the new language
+            i18n.activate_request_language(request._request, user)
         return Response(self.output_serializer(user, context={"request": request}).data)
 
 

@@ -11,6 +11,7 @@ USER_KEYS = {
     "phone",
     "username",
     "avatar",
+    "language",  # issue 17: the user's own language, "" when not chosen
     "created_at",
     "updated_at",
 }
