@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.cache import Stamped
 from core.exceptions import Conflict, Forbidden
@@ -60,7 +61,7 @@ def lesson_progress_record(
 ) -> LessonProgress:
     """Store the last position; the lesson becomes complete when asked, or at 90 % of its
     duration. Completion is sticky, and finishing the last lesson completes the course."""
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(student=student, lesson=lesson)
+    progress, _unused = LessonProgress.objects.select_for_update().get_or_create(student=student, lesson=lesson)
     duration = int(lesson.duration.total_seconds())
     position = min(position_seconds, duration) if duration else position_seconds
     reached = duration > 0 and position >= COMPLETION_THRESHOLD * duration
@@ -154,12 +155,12 @@ def review_create(*, user: User, course: Course, rating: int, text: str = "") ->
     """One review per enrolled student and course: only students actively enrolled in the
     course may review it (403), and only once (409 on a second)."""
     if not course_selectors.user_is_enrolled(user, course):
-        raise Forbidden("Only students enrolled in this course can review it.")
+        raise Forbidden(_("Only students enrolled in this course can review it."))
     try:
         with transaction.atomic():
             review = Review.objects.create(user=user, course=course, rating=rating, text=text)
     except IntegrityError:
-        raise Conflict("You have already reviewed this course: edit your review instead.") from None
+        raise Conflict(_("You have already reviewed this course: edit your review instead.")) from None
     _course_rating_refresh(course.pk)
     return review
 

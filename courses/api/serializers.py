@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,8 +40,8 @@ class DurationField(serializers.Field):
     In: ``"HH:MM:SS"``, or whole seconds as a number or a string (``125``, ``"125"``)."""
 
     default_error_messages = {
-        "invalid": 'Enter a duration as "HH:MM:SS" or a whole number of seconds.',
-        "range": "A duration must be between 00:00:00 and {max}.",
+        "invalid": _("Enter a duration as “HH:MM:SS” or a whole number of seconds."),
+        "range": _("A duration must be between 00:00:00 and {max}."),
     }
 
     def to_representation(self, value: timedelta | None) -> str:
@@ -153,12 +154,12 @@ class CategorySerializer(serializers.ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         others = Category.objects.filter(name__iexact=value)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError("A category with this name already exists.")
+            raise serializers.ValidationError(_("A category with this name already exists."))
         return value
 
 
@@ -268,14 +269,14 @@ class CourseWriteSerializer(serializers.Serializer):
     def validate_title(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
     def validate_tutors(self, users: list[User]) -> list[User]:
         """A non-empty list when changed, without repeats. Who may teach is the service's rule
         (``services.course_tutors_validate``), which also refuses an empty list."""
         if not users and self.partial:
-            raise serializers.ValidationError("A course needs at least one tutor.")
+            raise serializers.ValidationError(_("A course needs at least one tutor."))
         return list({u.pk: u for u in users}.values())
 
 
@@ -334,7 +335,7 @@ class LessonWriteSerializer(serializers.ModelSerializer):
     def validate_title(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
     def validate_video_service_id(self, value: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,7 +26,7 @@ class CheckoutRequestSerializer(serializers.Serializer):
         except ValueError:
             pass
         if not SLUG_RE.match(value):
-            raise serializers.ValidationError("Enter a course id (UUID) or slug.")
+            raise serializers.ValidationError(_("Enter a course id (UUID) or slug."))
         return {"slug": value}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -64,7 +65,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         course = selectors.checkout_course(**serializer.validated_data["course_id"])
         if course is None:
-            raise Http404("No published course with this id.")
+            raise Http404(_("No published course with this id."))
         result = services.checkout_start(user=request.user, course=course)
         return Response(
             {
@@ -82,7 +83,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Refund a completed payment through Stripe (admins). The webhook then revokes access."""
         payment = self.get_object()
         services.payment_refund_request(payment=payment)
-        return Response({"detail": "Refund requested."}, status=status.HTTP_202_ACCEPTED)
+        return Response({"detail": _("Refund requested.")}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(

@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models.functions import Lower
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.serializers import (
@@ -79,7 +80,7 @@ class RegisterSerializer(serializers.Serializer):
     def validate_email(self, value: str) -> str:
         value = User.objects.normalize_email(value)
         if User.objects.filter(email=value).exists():
-            raise serializers.ValidationError("A user with this e-mail address already exists.")
+            raise serializers.ValidationError(_("A user with this e-mail address already exists."))
         return value
 
     def validate(self, attrs: dict) -> dict:
@@ -112,19 +113,19 @@ class ProfileUpdateSerializer(serializers.Serializer):
     def validate_email(self, value: str) -> str:
         value = User.objects.normalize_email(value)
         if self._others().filter(email=value).exists():
-            raise serializers.ValidationError("A user with this e-mail address already exists.")
+            raise serializers.ValidationError(_("A user with this e-mail address already exists."))
         return value
 
     def validate_phone(self, value: str) -> str:
         value = value.strip()
         if value and not PHONE_RE.match(value):
-            raise serializers.ValidationError("Enter a phone number of digits, optionally starting with +.")
+            raise serializers.ValidationError(_("Enter a phone number of digits, optionally starting with +."))
         return value
 
     def validate_username(self, value: str) -> str:
         value = value.strip()
         if value and self._others().annotate(lower=Lower("username")).filter(lower=value.lower()).exists():
-            raise serializers.ValidationError("This username is taken.")
+            raise serializers.ValidationError(_("This username is taken."))
         return value
 
 
@@ -145,7 +146,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate_old_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The current password is not correct.")
+            raise serializers.ValidationError(_("The current password is not correct."))
         return value
 
     def validate_new_password(self, value: str) -> str:
@@ -222,7 +223,7 @@ class RefreshSerializer(TokenRefreshSerializer):
             return super().validate(attrs)
         except User.DoesNotExist:
             raise AuthenticationFailed(
-                "No active account found for the given token.", code="no_active_account"
+                _("No active account found for the given token."), code="no_active_account"
             ) from None
 
 
@@ -240,7 +241,7 @@ class VerifySerializer(TokenVerifySerializer):
         token = UntypedToken(attrs["token"])
         jti = token.get(jwt_settings.JTI_CLAIM)
         if jti and BlacklistedToken.objects.filter(token__jti=jti).exists():
-            raise TokenError("Token is blacklisted")
+            raise TokenError(_("Token is blacklisted"))
         try:
             JWTAuthentication().get_user(token)
         except AuthenticationFailed as exc:  # simplejwt's InvalidToken is a subclass
