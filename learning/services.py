@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.cache import Stamped
 from core.exceptions import Conflict, Forbidden
+from core.i18n import recipient_language
 from core.services import model_update
 from core.tasks import enqueue_on_commit
 from courses import cache as catalog_cache
@@ -250,7 +251,7 @@ def certificate_render(*, certificate_id) -> Certificate | None:
     certificate's) is thrown away: the rename queued a render of its own. The previous
     file is deleted once the new one is in place.
     """
-    certificate = Certificate.objects.select_related("course").filter(pk=certificate_id).first()
+    certificate = Certificate.objects.select_related("course", "student").filter(pk=certificate_id).first()
     if certificate is None:
         return None  # deleted meanwhile
     tutors = [
@@ -269,6 +270,8 @@ def certificate_render(*, certificate_id) -> Certificate | None:
         verification_code=certificate.verification_code,
         verify_url=certificate_verify_url(certificate),
         verify_api_path=certificate_verify_api_path(certificate),
+        # In the student's language (their choice, else the default), like every e-mail.
+        language=recipient_language(certificate.student) if certificate.student_id else None,
     )
     printed_name = certificate.student_name
     certificate.pdf.save("certificate.pdf", ContentFile(content), save=False)
