@@ -98,7 +98,7 @@ def category_delete(*, category: Category) -> None:
 
 # --- Courses ----------------------------------------------------------------------------------
 
-COURSE_FIELDS = ("title", "description", "category", "price", "currency", "is_published", "thumbnail")
+COURSE_FIELDS = ("title", "description", "category", "price", "currency", "language", "is_published", "thumbnail")
 SEARCHED_FIELDS = {"title", "description", "category"}
 
 
@@ -111,6 +111,7 @@ def course_create(
     category: Category | None = None,
     price: Decimal = Decimal("0"),
     currency: str | None = None,
+    language: str | None = None,
     is_published: bool = False,
     thumbnail=None,
     tutors: list[User] | None = None,
@@ -123,6 +124,7 @@ def course_create(
         category=category,
         price=price,
         currency=currency or settings.DEFAULT_CURRENCY,
+        language=language or settings.LANGUAGE_CODE,
         is_published=is_published,
     )
     if thumbnail:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
@@ -27,10 +28,11 @@ class CourseFilter(filters.FilterSet):
     is_free = filters.BooleanFilter(method="filter_is_free")
     min_price = filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=Decimal(0), max_value=MAX_PRICE)
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=Decimal(0), max_value=MAX_PRICE)
+    language = filters.ChoiceFilter(choices=settings.LANGUAGES, help_text="The language the course is taught in.")
 
     class Meta:
         model = Course
-        fields = ["search", "category", "tutor", "is_free", "min_price", "max_price"]
+        fields = ["search", "category", "tutor", "is_free", "min_price", "max_price", "language"]
 
     def filter_search(self, queryset, name, value):
         return selectors.course_search(queryset, value)

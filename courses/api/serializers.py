@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -99,7 +100,18 @@ class ThumbnailField(serializers.ReadOnlyField):
 # --- Nested shapes -------------------------------------------------------------------------------
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class LocalizedCategoryMixin:
+    """``name`` and ``description`` in the request's language, else the default language's."""
+
+    def to_representation(self, instance: Category) -> dict:
+        data = super().to_representation(instance)
+        for field in ("name", "description"):
+            if field in data:
+                data[field] = instance.localized(field)
+        return data
+
+
+class CategoryBriefSerializer(LocalizedCategoryMixin, serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug"]
@@ -142,7 +154,7 @@ class CourseRefSerializer(serializers.ModelSerializer):
 # --- Categories -------------------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(LocalizedCategoryMixin, serializers.ModelSerializer):
     courses_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
@@ -189,6 +201,7 @@ class CourseListSerializer(serializers.ModelSerializer):
             "description",
             "price",
             "currency",
+            "language",
             "is_free",
             "thumbnail",
             "category",
@@ -248,6 +261,9 @@ class CourseWriteSerializer(serializers.Serializer):
     category = SafePrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, help_text="The language the course is taught in."
+    )
     is_published = serializers.BooleanField(required=False)
     thumbnail = OptionalImageField(
         max_side_setting="MAX_THUMBNAIL_PIXELS_SIDE",

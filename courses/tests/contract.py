@@ -1,6 +1,6 @@
 """The shapes API.md promises, written once for the tests that check them."""
 
-# A course in lists (section 2.2), plus `currency`, which we add.
+# A course in lists (section 2.2), plus `currency` and `language` (issue 17), which we add.
 COURSE_LIST_KEYS = {
     "id",
     "title",
@@ -8,6 +8,7 @@ COURSE_LIST_KEYS = {
     "description",
     "price",
     "currency",
+    "language",
     "is_free",
     "thumbnail",
     "category",

@@ -78,6 +78,7 @@ def course_form(*, title: str, tutor, category, parts: list[str]) -> dict:
         "tutors": [tutor.pk],
         "price": "15.50",
         "currency": "USD",
+        "language": "en",
         "is_published": "on",
         "parts-TOTAL_FORMS": len(parts),
         "parts-INITIAL_FORMS": 0,
