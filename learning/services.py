@@ -224,6 +224,15 @@ def certificate_regenerate_for_user(*, user: User) -> int:
     return len(stale)
 
 
+def certificate_rerender_for_user(*, user: User) -> int:
+    """The student chose another language: render each of their certificates again (queued
+    when the surrounding transaction commits). Returns how many."""
+    ids = list(Certificate.objects.filter(student=user).values_list("pk", flat=True))
+    for certificate_id in ids:
+        certificate_render_schedule(certificate_id=certificate_id)
+    return len(ids)
+
+
 def certificate_regenerate(*, certificate: Certificate) -> None:
     """Render one certificate again (the admin's action), with the student's current name."""
     name = certificate_student_name(certificate.student)

@@ -21,7 +21,7 @@ from core.exceptions import ServiceError
 from core.services import model_update
 from users.emails import frontend_url, send_templated_email
 from users.models import OnboardingAnswer, Role, User, looks_like_user_id
-from users.signals import user_renamed
+from users.signals import user_language_changed, user_renamed
 
 EMAIL_VERIFICATION_SALT = "users.email-verification"
 
@@ -86,6 +86,7 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
         data["is_email_verified"] = False
         fields += ("is_email_verified",)
     renamed = any(key in data and data[key] != getattr(user, key) for key in ("first_name", "last_name"))
+    relanguaged = "language" in data and data["language"] != user.language
     try:
         with transaction.atomic():
             user, updated = model_update(instance=user, fields=fields, data=data)
@@ -98,6 +99,8 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
     if renamed:
         # In this transaction: the course search text and the certificates follow the new name.
         user_renamed.send(sender=User, user=user)
+    if relanguaged:
+        user_language_changed.send(sender=User, user=user)
     return user, updated
 
 

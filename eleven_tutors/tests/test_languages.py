@@ -404,3 +404,23 @@ def test_an_announcement_reaches_each_student_in_their_own_language(make_user):
     assert "Lucía García, преподаватель курса «Química»" in bodies[students["ru"].email]
     assert "Lucía García, “Química” kursi oʻqituvchisi" in bodies[students["uz"].email]
     assert "Lucía García, tutor of “Química”" in bodies[students[""].email]
+
+
+def test_choosing_another_language_prints_the_certificates_again_in_it(
+    client_for, make_user, django_capture_on_commit_callbacks
+):
+    from learning.models import Certificate
+    from learning.services import certificate_render
+
+    student = make_user(Role.STUDENT, first_name="Aziz", last_name="Karimov")
+    certificate = Certificate.objects.create(
+        student=student, course=CourseFactory(title="Algebra"), student_name="Aziz Karimov"
+    )
+    certificate_render(certificate_id=certificate.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(student).patch(ME_URL, {"language": "es"}, format="json")
+    assert response.status_code == 200
+    certificate.refresh_from_db()
+    with certificate.pdf.open("rb") as handle:
+        text = pdf_text(handle.read())
+    assert "Certificado de finalización" in text
