@@ -196,7 +196,9 @@ def update(language: str) -> tuple[int, int, int]:
         entry = polib.POEntry(
             msgid=message.msgid,
             msgctxt=message.context,
-            occurrences=[tuple(where.rsplit(":", 1)) for where in sorted(set(extracted[message]))],
+            # Files only, not lines (as makemessages --add-location=file): moving code around
+            # does not rewrite the catalogs.
+            occurrences=[(path, "") for path in sorted({where.rsplit(":", 1)[0] for where in extracted[message]})],
         )
         if placeholders(message.msgid) or (message.plural and placeholders(message.plural)):
             entry.flags.append("python-brace-format" if "{" in message.msgid else "python-format")
