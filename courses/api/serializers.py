@@ -100,9 +100,9 @@ class ThumbnailField(serializers.ReadOnlyField):
 # --- Nested shapes -------------------------------------------------------------------------------
 
 
+# ``name`` and ``description`` in the request's language, else the default language's (a comment,
+# not a docstring: drf-spectacular would show it as the description of every category schema).
 class LocalizedCategoryMixin:
-    """``name`` and ``description`` in the request's language, else the default language's."""
-
     def to_representation(self, instance: Category) -> dict:
         data = super().to_representation(instance)
         for field in ("name", "description"):
