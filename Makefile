@@ -7,7 +7,7 @@ PORT ?= 8000
 # Two workers: the suite is CPU-bound and CI machines have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale
+.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale messages
 
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make format  - ruff format and autofix"
 	@echo "make lock    - re-resolve requirements/*.in into the pinned requirements/*.txt"
 	@echo "make schema  - write the OpenAPI schema to schema.yml"
+	@echo "make messages - extract the translatable strings into locale/<language>/LC_MESSAGES/django.po and compile the .mo files (no GNU gettext needed)"
 	@echo "make bench   - load-test gunicorn on PostgreSQL with wrk; writes bench/results/<date>.md"
 	@echo "make bench-scale - list/detail cost at 1x, 10x and 100x the data; writes bench/results/<date>-scale.md"
 
@@ -70,6 +71,11 @@ bench: $(VENV)/.dev-installed
 
 bench-scale: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py --scale $(BENCH_ARGS)
+
+# Message catalogs (core/catalogs.py): new strings are added untranslated, gone ones dropped,
+# translations kept; then every catalog is compiled. Translate the new entries and commit .po and .mo.
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py messages
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from courses.permissions import IsCourseManager
 
 
 class CanSeeCourseStatistics(IsCourseManager):
     """A course's figures are for its tutors and administrators."""
 
-    message = "Only the course's tutors and administrators may see its statistics."
+    message = _("Only the course's tutors and administrators may see its statistics.")

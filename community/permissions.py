@@ -7,6 +7,7 @@ are the catalog's (``courses.selectors``): who takes part in a course, who manag
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from community.models import Announcement, Reply, Report, Thread
@@ -33,35 +34,35 @@ def moderates(user, obj) -> bool:
 class TakesPartInCourse(BasePermission):
     """The course's active students (enrolled, not refunded), its tutors and administrators."""
 
-    message = "Only the course's students, its tutors and administrators take part in its community."
+    message = _("Only the course's students, its tutors and administrators take part in its community.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return course_selectors.user_takes_part_in(request.user, course_of(obj))
 
 
 class IsCourseModerator(BasePermission):
-    message = "Only the course's tutors and administrators may do this."
+    message = _("Only the course's tutors and administrators may do this.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return moderates(request.user, obj)
 
 
 class IsPostAuthor(BasePermission):
-    message = "Only the author may edit a post."
+    message = _("Only the author may edit a post.")
 
     def has_object_permission(self, request, view, obj: Thread | Reply) -> bool:
         return obj.author_id is not None and obj.author_id == request.user.pk
 
 
 class IsPostAuthorOrModerator(BasePermission):
-    message = "Only the author, the course's tutors and administrators may delete a post."
+    message = _("Only the author, the course's tutors and administrators may delete a post.")
 
     def has_object_permission(self, request, view, obj: Thread | Reply) -> bool:
         return (obj.author_id is not None and obj.author_id == request.user.pk) or moderates(request.user, obj)
 
 
 class CanAcceptAnswer(BasePermission):
-    message = "Only the question's author, the course's tutors and administrators may accept an answer."
+    message = _("Only the question's author, the course's tutors and administrators may accept an answer.")
 
     def has_object_permission(self, request, view, obj: Thread) -> bool:
         return (obj.author_id is not None and obj.author_id == request.user.pk) or moderates(request.user, obj)

@@ -243,6 +243,6 @@ def announcement_recipients(*, student_ids: list[str], course: Course) -> QueryS
     return (
         User.objects.filter(pk__in=student_ids, is_active=True)
         .filter(pk__in=still_enrolled)
-        .only("id", "email", "first_name")
+        .only("id", "email", "first_name", "language")
         .order_by("pk")
     )

@@ -16,12 +16,14 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from community import selectors
 from community.models import Announcement, Reply, Report, ReportStatus, Thread, ThreadKind, Vote
 from community.rendering import markdown_to_html
 from core.exceptions import Conflict, Forbidden, ServiceError
+from core.i18n import recipient_language
 from core.services import model_update
 from core.tasks import enqueue_on_commit
 from courses.models import Course, Lesson
@@ -29,9 +31,9 @@ from users.models import User
 
 logger = logging.getLogger(__name__)
 
-EDIT_WINDOW_PASSED = "The time to edit this post has passed ({minutes} minutes after posting)."
-DELETED_POST = "This post was deleted."
-LOCKED = "This thread is locked: it takes no replies."
+EDIT_WINDOW_PASSED = _("The time to edit this post has passed ({minutes} minutes after posting).")
+DELETED_POST = _("This post was deleted.")
+LOCKED = _("This thread is locked: it takes no replies.")
 
 
 # --- Posting and editing -------------------------------------------------------------------------
@@ -49,7 +51,7 @@ def thread_create(
     *, author: User, course: Course, kind: str, title: str, body: str, lesson: Lesson | None = None
 ) -> Thread:
     if lesson is not None and lesson.part.course_id != course.pk:
-        raise ServiceError("The lesson is not part of this course.", field="lesson")
+        raise ServiceError(_("The lesson is not part of this course."), field="lesson")
     return Thread.objects.create(
         course=course,
         lesson=lesson,
@@ -84,7 +86,7 @@ def thread_flag_set(*, thread: Thread, flag: str, value: bool) -> Thread:
     """Pin, lock or hide (``flag``: ``is_pinned``, ``is_locked``, ``is_hidden``) a thread."""
     if flag not in ("is_pinned", "is_locked", "is_hidden"):
         raise ValueError(flag)
-    thread, _ = model_update(instance=thread, fields=(flag,), data={flag: value})
+    thread, _unused = model_update(instance=thread, fields=(flag,), data={flag: value})
     return thread
 
 
@@ -96,14 +98,14 @@ def reply_create(*, author: User, thread: Thread, body: str, parent: Reply | Non
     if thread.is_locked:
         raise Forbidden(LOCKED)
     if thread.is_deleted:
-        raise Forbidden("This thread was deleted: it takes no replies.")
+        raise Forbidden(_("This thread was deleted: it takes no replies."))
     if parent is not None:
         if parent.thread_id != thread.pk:
-            raise ServiceError("The parent reply is not part of this thread.", field="parent")
+            raise ServiceError(_("The parent reply is not part of this thread."), field="parent")
         if parent.parent_id is not None:
-            raise ServiceError("Replies nest one level only: answer the top-level reply.", field="parent")
+            raise ServiceError(_("Replies nest one level only: answer the top-level reply."), field="parent")
         if parent.is_deleted:
-            raise ServiceError("The parent reply was deleted.", field="parent")
+            raise ServiceError(_("The parent reply was deleted."), field="parent")
     now = timezone.now()
     reply = Reply.objects.create(
         thread=thread, parent=parent, author=author, body=body, body_html=markdown_to_html(body)
@@ -133,7 +135,7 @@ def reply_delete(*, reply: Reply) -> None:
 @transaction.atomic
 def reply_hidden_set(*, reply: Reply, value: bool) -> Reply:
     """Hide a reply from members (or show it again); a hidden reply is no longer the accepted answer."""
-    reply, _ = model_update(instance=reply, fields=("is_hidden",), data={"is_hidden": value})
+    reply, _unused = model_update(instance=reply, fields=("is_hidden",), data={"is_hidden": value})
     if value:
         Thread.objects.filter(pk=reply.thread_id, accepted_reply_id=reply.pk).update(accepted_reply=None)
     return reply
@@ -142,13 +144,13 @@ def reply_hidden_set(*, reply: Reply, value: bool) -> Reply:
 def thread_accept(*, thread: Thread, reply: Reply | None) -> Thread:
     """Mark ``reply`` as the question's accepted answer (``None``: none)."""
     if thread.kind != ThreadKind.QUESTION:
-        raise ServiceError("Only questions have an accepted answer.", field="reply_id")
+        raise ServiceError(_("Only questions have an accepted answer."), field="reply_id")
     if reply is not None:
         if reply.thread_id != thread.pk:
-            raise ServiceError("The reply is not part of this thread.", field="reply_id")
+            raise ServiceError(_("The reply is not part of this thread."), field="reply_id")
         if reply.is_deleted or reply.is_hidden:
-            raise ServiceError("A deleted or hidden reply cannot be the accepted answer.", field="reply_id")
-    thread, _ = model_update(instance=thread, fields=("accepted_reply",), data={"accepted_reply": reply})
+            raise ServiceError(_("A deleted or hidden reply cannot be the accepted answer."), field="reply_id")
+    thread, _unused = model_update(instance=thread, fields=("accepted_reply",), data={"accepted_reply": reply})
     return thread
 
 
@@ -163,7 +165,7 @@ def vote_cast(*, user: User, post: Thread | Reply, value: int) -> int:
     is locked while the user's vote row is written and the total recounted from the rows.
     """
     if value not in (1, -1, 0):
-        raise ServiceError("A vote is 1, -1 or 0.", field="value")
+        raise ServiceError(_("A vote is 1, -1 or 0."), field="value")
     model = type(post)
     if post.is_deleted:
         raise Forbidden(DELETED_POST)
@@ -205,7 +207,7 @@ def report_resolve(*, report: Report, action: str, by: User) -> Report:
     """``hide`` hides the post and resolves every open report on it; ``dismiss`` resolves this one."""
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.OPEN:
-        raise Conflict("The report was already resolved.")
+        raise Conflict(_("The report was already resolved."))
     now = timezone.now()
     if action == "hide":
         post = report.post
@@ -296,11 +298,18 @@ def announcement_send_batch(*, announcement_id: int, student_ids: list[str]) -> 
         "author": announcement.author.full_name if announcement.author else "",
         "link": f"{settings.FRONTEND_URL}/courses/{course.slug}/announcements/{announcement.pk}",
     }
-    text = render_to_string("emails/announcement.txt", context)
-    html = render_to_string("emails/announcement.html", context)
     subject = f"[{course.title}] {announcement.title}"[:200]
+    rendered: dict[str, tuple[str, str]] = {}  # once per language of the batch's recipients
     messages = []
     for student in students:
+        language = recipient_language(student)
+        if language not in rendered:
+            with translation.override(language):
+                rendered[language] = (
+                    render_to_string("emails/announcement.txt", context),
+                    render_to_string("emails/announcement.html", context),
+                )
+        text, html = rendered[language]
         message = EmailMultiAlternatives(subject=subject, body=text, to=[student.email])
         message.attach_alternative(html, "text/html")
         messages.append(message)

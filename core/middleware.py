@@ -8,7 +8,10 @@ from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 from django.utils.http import escape_leading_slashes
+from django.utils.translation import gettext_lazy as _
 
 from core.api.exceptions import hostile_request_error, log_hostile_request
 from core.logging import reset_request_id, set_request_id
@@ -37,22 +40,37 @@ class RequestIDMiddleware:
             reset_request_id(token)
 
 
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's: the request's language from ``Accept-Language`` (else ``LANGUAGE_CODE``), and
+    ``Content-Language`` and ``Vary: Accept-Language`` on the response. The signed-in user's own
+    choice replaces it once DRF authenticates (``core.i18n``), so ``Content-Language`` says what
+    the body is written in. The language is reset when the request ends: nothing that runs
+    after it on the same thread (a task run in-process) inherits the requester's language.
+    """
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().__call__(request)
+        finally:
+            translation.deactivate()
+
+
 API_ERROR_DETAILS = {
-    400: "Bad request.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    413: "The request body is too large.",
-    500: "Internal server error",
+    400: _("Bad request."),
+    404: _("Not found."),
+    405: _("Method not allowed."),
+    413: _("The request body is too large."),
+    500: _("Internal server error"),
 }
 
 
 def _error_detail(status: int) -> str:
     if status in API_ERROR_DETAILS:
-        return API_ERROR_DETAILS[status]
+        return str(API_ERROR_DETAILS[status])
     try:
         return f"{HTTPStatus(status).phrase}."
     except ValueError:
-        return "Error."
+        return str(_("Error."))
 
 
 class ApiJsonErrorsMiddleware:
@@ -85,7 +103,7 @@ class ApiJsonErrorsMiddleware:
             log_hostile_request(request, exception, status_code)
             return JsonResponse({"detail": detail}, status=status_code)
         logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
-        return JsonResponse({"detail": "Internal server error"}, status=500)
+        return JsonResponse({"detail": str(_("Internal server error"))}, status=500)
 
 
 # The HTML pages we serve: the admin and the API docs (Swagger UI and ReDoc from

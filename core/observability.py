@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject, empty
+from django.utils.translation import gettext_lazy as _
 from django_prometheus.exports import ExportToDjangoView
 from django_prometheus.middleware import Metrics
 from prometheus_client import Counter, Histogram
@@ -157,9 +158,9 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     ``Authorization: Bearer <METRICS_TOKEN>`` or a client in METRICS_ALLOWED_IPS."""
     if not settings.DEBUG and not (_token_matches(request) or _client_ip_allowed(request)):
         if not settings.METRICS_TOKEN and not settings.METRICS_ALLOWED_IPS:
-            detail = "Metrics are closed: set METRICS_TOKEN or METRICS_ALLOWED_IPS."
+            detail = _("Metrics are closed: set METRICS_TOKEN or METRICS_ALLOWED_IPS.")
         else:
-            detail = "A valid metrics token or an allowed address is required."
+            detail = _("A valid metrics token or an allowed address is required.")
         return JsonResponse({"detail": detail}, status=403)
     return ExportToDjangoView(request)
 

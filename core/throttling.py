@@ -11,8 +11,11 @@ address, so per-IP limits on successes are generous, and the tight limits count
 from __future__ import annotations
 
 import hashlib
+import math
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -22,9 +25,20 @@ from core.rates import rate_to_seconds
 class Throttled(exceptions.Throttled):
     """DRF's 429 (``{"detail": ...}`` and ``Retry-After``), saying in words when to retry."""
 
-    default_detail = "Too many requests."
+    default_detail = _("Too many requests.")
     extra_detail_singular = "Try again in {wait} second."
     extra_detail_plural = "Try again in {wait} seconds."
+
+    def __init__(self, wait=None, detail=None, code=None) -> None:
+        # DRF formats the wait into both forms before looking them up in the catalog (so no
+        # translation is ever found); here the form is chosen and translated, then filled in.
+        detail = self.default_detail if detail is None else detail
+        if wait is not None:
+            wait = math.ceil(wait)
+            retry = ngettext("Try again in {wait} second.", "Try again in {wait} seconds.", wait).format(wait=wait)
+            detail = f"{detail} {retry}"
+        super().__init__(wait=None, detail=detail, code=code)
+        self.wait = wait
 
 
 class ThrottledDetailMixin:

@@ -1,3 +1,5 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
 
@@ -33,11 +35,65 @@ class SlugOnCreateMixin:
         formset.save_m2m()
 
 
+def _other_languages() -> list[tuple[str, str]]:
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    return [(code, name) for code, name in settings.LANGUAGES if code != default]
+
+
+class CategoryFormBase(forms.ModelForm):
+    """The name and description in the default language, then one pair of fields per other
+    language of settings.LANGUAGES (``CategoryForm``), kept in ``Category.translations``
+    (left blank: the default language's text is shown)."""
+
+    class Meta:
+        model = Category
+        fields = ["name", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        translations = self.instance.translations or {}
+        for code, _language in _other_languages():
+            current = translations.get(code) or {}
+            for field in ("name", "description"):
+                self.initial.setdefault(f"{field}_{code}", current.get(field, ""))
+
+    def save(self, commit=True):
+        translations = {}
+        for code, _language in _other_languages():
+            texts = {
+                field: self.cleaned_data[f"{field}_{code}"].strip()
+                for field in ("name", "description")
+                if self.cleaned_data.get(f"{field}_{code}", "").strip()
+            }
+            if texts:
+                translations[code] = texts
+        self.instance.translations = translations
+        return super().save(commit)
+
+
+def _translation_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    for code, language in _other_languages():
+        fields[f"name_{code}"] = forms.CharField(label=f"Name ({language})", max_length=100, required=False)
+        fields[f"description_{code}"] = forms.CharField(
+            label=f"Description ({language})", max_length=2000, required=False, widget=forms.Textarea({"rows": 3})
+        )
+    return fields
+
+
+CategoryForm = type("CategoryForm", (CategoryFormBase,), _translation_fields())
+
+
 @admin.register(Category)
 class CategoryAdmin(SlugOnCreateMixin, admin.ModelAdmin):
+    form = CategoryForm
     list_display = ["name", "slug", "published_courses", "created_at"]
     search_fields = ["name", "slug", "description"]
     readonly_fields = ["slug", "created_at", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        translated = [f"{field}_{code}" for code, _language in _other_languages() for field in ("name", "description")]
+        return ["name", "description", *translated, *self.readonly_fields]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_courses=Count("courses"))
@@ -73,9 +129,12 @@ class LessonInline(admin.TabularInline):
 @admin.register(Course)
 class CourseAdmin(SlugOnCreateMixin, admin.ModelAdmin):
     list_display = [
-        "title", "slug", "category", "level", "price", "currency", "is_published", "students", "created_at",
+        "title", "slug", "category", "level", "price", "currency", "language", "is_published", "students",
+        "created_at",
     ]  # fmt: skip
-    list_filter = ["is_published", "level", "category", "currency", ("tutors", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "is_published", "level", "category", "currency", "language", ("tutors", admin.RelatedOnlyFieldListFilter),
+    ]  # fmt: skip
     search_fields = ["title", "slug", "description", "tutors__email", "tutors__first_name", "tutors__last_name"]
     readonly_fields = ["id", "slug", "rating", "reviews_count", "created_at", "updated_at"]
     autocomplete_fields = ["tutors", "category"]
@@ -84,6 +143,7 @@ class CourseAdmin(SlugOnCreateMixin, admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     fields = [
         "id", "title", "slug", "description", "thumbnail", "category", "level", "tutors", "price", "currency",
+        "language",
         "is_published", "rating", "reviews_count", "created_at", "updated_at",
     ]  # fmt: skip
 

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.utils import translation
+
 from core.cache import Stamped
 
 T = TypeVar("T")
@@ -53,9 +55,10 @@ def remembered(name: str, compute: Callable[[], T | None]) -> T | None:
 
 def public_body(request, render: Callable[[], Body | None]) -> Body | None:
     """The public JSON body of this URL (scheme, host and full path: absolute links in the body
-    depend on all three): cached, or rendered by ``render`` as an anonymous visitor sees it.
+    depend on all three) in the request's language (category names are translated): cached, or
+    rendered by ``render`` as an anonymous visitor in that language sees it.
     None when ``render`` says the page is not public (a draft, or nothing at that address)."""
-    return remembered("page:" + request.build_absolute_uri(), render)
+    return remembered(f"page:{translation.get_language()}:{request.build_absolute_uri()}", render)
 
 
 def catalog_changed(**kwargs) -> None:

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import translation
 
 from core.currency import Currency
+from core.i18n import default_language, validate_language
 from core.models import TimeStampedModel
 from core.storage import unique_upload_path
 
@@ -29,6 +31,10 @@ class Category(TimeStampedModel):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True, editable=False)
     description = models.TextField(blank=True, max_length=2000)
+    # The name and description in other languages: {"ru": {"name": ..., "description": ...}, ...}
+    # (edited in the admin, one pair of fields per language); ``name`` and ``description`` are
+    # the default language's. One column: a category in a list costs no extra query.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "categories"
@@ -37,6 +43,14 @@ class Category(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """``field`` ("name" or "description") in ``language`` (default: the active one), falling
+        back to the default language's text where there is no translation."""
+        language = language or translation.get_language() or ""
+        translated = (self.translations or {}).get(language.split("-")[0]) or {}
+        value = translated.get(field) if isinstance(translated, dict) else None
+        return value if isinstance(value, str) and value.strip() else getattr(self, field)
 
 
 class CourseLevel(models.TextChoices):
@@ -58,6 +72,8 @@ class Course(TimeStampedModel):
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="courses")
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
+    # The language the course is taught in (one of settings.LANGUAGES).
+    language = models.CharField(max_length=16, default=default_language, validators=[validate_language], db_index=True)
     is_published = models.BooleanField(default=False, db_index=True)
     level = models.CharField(max_length=12, choices=CourseLevel.choices, default=CourseLevel.ALL)
     # Kept exact by the reviews feature; 0 while a course has no reviews.

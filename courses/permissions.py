@@ -6,6 +6,7 @@ The questions themselves (who manages a course, who may watch a lesson) are answ
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from core.api.permissions import WritesOnly
@@ -30,7 +31,7 @@ class IsCourseManager(BasePermission):
     """The course's tutors and administrators. The object is a course, or a part, lesson or
     comment of one."""
 
-    message = "Only the course's tutors and administrators may do this."
+    message = _("Only the course's tutors and administrators may do this.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return selectors.user_manages_course(request.user, course_of(obj))
@@ -45,14 +46,14 @@ class CanWatchLesson(BasePermission):
     """Whoever may watch the lesson (``selectors.user_may_watch``); a lesson's comments are
     theirs alone."""
 
-    message = "Only people who may watch this lesson can read and write its comments."
+    message = _("Only people who may watch this lesson can read and write its comments.")
 
     def has_object_permission(self, request, view, obj: Lesson) -> bool:
         return selectors.user_may_watch(request.user, obj)
 
 
 class IsCommentAuthor(BasePermission):
-    message = "Only the author may edit a comment."
+    message = _("Only the author may edit a comment.")
 
     def has_object_permission(self, request, view, obj: Comment) -> bool:
         return obj.user_id == request.user.pk
@@ -61,7 +62,7 @@ class IsCommentAuthor(BasePermission):
 class IsCommentAuthorOrCourseManager(BasePermission):
     """A comment's author, or whoever manages the course (moderation)."""
 
-    message = "Only the author, the course's tutors and administrators may delete a comment."
+    message = _("Only the author, the course's tutors and administrators may delete a comment.")
 
     def has_object_permission(self, request, view, obj: Comment) -> bool:
         return obj.user_id == request.user.pk or selectors.user_manages_course(request.user, course_of(obj))

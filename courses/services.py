@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import Conflict, PaymentRequired, ServiceError
 from core.services import model_update
@@ -74,7 +75,7 @@ def _category_name_unique(name: str | None):
         yield
     except IntegrityError:
         if name is not None and Category.objects.filter(name__iexact=name).exists():
-            raise ServiceError("A category with this name already exists.", field="name") from None
+            raise ServiceError(_("A category with this name already exists."), field="name") from None
         raise
 
 
@@ -99,7 +100,9 @@ def category_delete(*, category: Category) -> None:
 
 # --- Courses ----------------------------------------------------------------------------------
 
-COURSE_FIELDS = ("title", "description", "category", "level", "price", "currency", "is_published", "thumbnail")
+COURSE_FIELDS = (
+    "title", "description", "category", "level", "price", "currency", "language", "is_published", "thumbnail",
+)  # fmt: skip
 SEARCHED_FIELDS = {"title", "description", "category"}
 
 
@@ -113,6 +116,7 @@ def course_create(
     level: str = CourseLevel.ALL,
     price: Decimal = Decimal("0"),
     currency: str | None = None,
+    language: str | None = None,
     is_published: bool = False,
     thumbnail=None,
     tutors: list[User] | None = None,
@@ -126,6 +130,7 @@ def course_create(
         level=level,
         price=price,
         currency=currency or settings.DEFAULT_CURRENCY,
+        language=language or settings.LANGUAGE_CODE,
         is_published=is_published,
     )
     if thumbnail:
@@ -158,7 +163,10 @@ def course_tutors_validate(*, tutors: list[User]) -> None:
     """Only tutors and admins can teach a course (400 on ``tutors`` naming the others)."""
     not_tutors = [str(user.pk) for user in tutors if not (user.is_tutor or user.is_admin)]
     if not_tutors:
-        raise ServiceError(f"Only tutors and admins can teach a course: {', '.join(not_tutors)}.", field="tutors")
+        raise ServiceError(
+            _("Only tutors and admins can teach a course: %(people)s.") % {"people": ", ".join(not_tutors)},
+            field="tutors",
+        )
 
 
 @transaction.atomic
@@ -169,7 +177,7 @@ def course_tutors_update(*, course: Course, tutors: list[User], by: User | None)
     course_tutors_validate(tutors=tutors)
     wanted = {user.pk: user for user in tutors}
     if not wanted:
-        raise ServiceError("A course needs at least one tutor.", field="tutors")
+        raise ServiceError(_("A course needs at least one tutor."), field="tutors")
     if set(course.tutors.values_list("pk", flat=True)) == wanted.keys():
         return False  # the editor re-sends the form: nothing to write
     # One change of a course's tutors at a time: two managers removing each other cannot
@@ -182,7 +190,7 @@ def course_tutors_update(*, course: Course, tutors: list[User], by: User | None)
     invited = [user for user in added if user not in joining]
     if not (current - removed) and not joining:
         raise ServiceError(
-            "A course must keep at least one of its current tutors: invited tutors join only once they accept.",
+            _("A course must keep at least one of its current tutors: invited tutors join only once they accept."),
             field="tutors",
         )
     if removed:
@@ -208,8 +216,9 @@ def tutor_invitation_create(*, course: Course, invitee: User, by: User | None) -
         return TutorInvitation.objects.get(**pending), False
     inviter = (f"{by.first_name} {by.last_name}".strip() or by.email) if by is not None else "11Tutors"
     send_templated_email(
-        to=invitee.email,
-        subject=f"{inviter} invites you to teach “{course.title}” on 11Tutors",
+        recipient=invitee,
+        subject=_("%(inviter)s invites you to teach “%(course)s” on 11Tutors"),
+        subject_params={"inviter": inviter, "course": course.title},
         template="tutor_invitation",
         context={
             "name": invitee.first_name or invitee.email,
@@ -223,8 +232,10 @@ def tutor_invitation_create(*, course: Course, invitee: User, by: User | None) -
 
 def _not_pending(invitation: TutorInvitation) -> Conflict:
     if invitation.status == TutorInvitationStatus.CANCELLED:
-        return Conflict("This invitation was withdrawn: ask the course's tutors to invite you again.")
-    return Conflict(f"This invitation was already answered ({invitation.status}).")
+        return Conflict(_("This invitation was withdrawn: ask the course's tutors to invite you again."))
+    if invitation.status == TutorInvitationStatus.ACCEPTED:
+        return Conflict(_("This invitation was already answered: accepted."))
+    return Conflict(_("This invitation was already answered: declined."))
 
 
 def _tutor_invitation_answer(*, invitation: TutorInvitation, status: str) -> None:
@@ -245,7 +256,7 @@ def tutor_invitation_accept(*, invitation: TutorInvitation, user: User) -> Tutor
     if invitation.status != TutorInvitationStatus.PENDING:
         raise _not_pending(invitation)
     if not (user.is_tutor or user.is_admin):
-        raise ServiceError("Only tutors and admins can teach a course: your account is no longer a tutor account.")
+        raise ServiceError(_("Only tutors and admins can teach a course: your account is no longer a tutor account."))
     _tutor_invitation_answer(invitation=invitation, status=TutorInvitationStatus.ACCEPTED)
     invitation.course.tutors.add(user)  # a no-op if they teach it already; invalidates the catalog cache
     course_search_refresh(courses=Course.objects.filter(pk=invitation.course_id))
@@ -271,7 +282,7 @@ def tutor_invitations_cancel(*, invitations: QuerySet[TutorInvitation]) -> int:
 def course_delete(*, course: Course, by: User) -> None:
     """Courses with enrolments are only deleted by admins; tutors should unpublish instead."""
     if not by.is_admin and course.enrollments.exists():
-        raise Conflict("This course has enrolled students: unpublish it instead of deleting it.")
+        raise Conflict(_("This course has enrolled students: unpublish it instead of deleting it."))
     course.delete()
 
 
@@ -313,7 +324,7 @@ def lesson_create(*, part: CoursePart, title: str, by: User | None = None, **fie
 def lesson_update(*, lesson: Lesson, data: dict[str, Any], by: User | None = None) -> tuple[Lesson, bool]:
     new_part = data.get("part")
     if new_part is not None and new_part.course_id != lesson.part.course_id:
-        raise ServiceError("A lesson can only move to a part of the same course.", field="part")
+        raise ServiceError(_("A lesson can only move to a part of the same course."), field="part")
     video_id = data.get("video_service_id")
     video_changed = "video_service_id" in data and video_id != lesson.video_service_id
     if video_changed:
@@ -335,7 +346,7 @@ def lesson_delete(*, lesson: Lesson) -> None:
 
 def comment_create(*, user: User, lesson: Lesson, text: str, parent: Comment | None = None) -> Comment:
     if parent is not None and parent.lesson_id != lesson.pk:
-        raise ServiceError("A reply must belong to the same lesson as its parent.", field="parent")
+        raise ServiceError(_("A reply must belong to the same lesson as its parent."), field="parent")
     return Comment.objects.create(user=user, lesson=lesson, text=text, parent=parent)
 
 
@@ -375,12 +386,12 @@ def enrollment_activate(*, student: User, course: Course, source: str) -> tuple[
 def enrollment_create_free(*, student: User, course: Course) -> tuple[Enrollment, bool]:
     """Enrol in a free published course; returns ``(enrollment, created)``."""
     if not course.is_published:
-        raise ServiceError("This course is not available.", field="course")
+        raise ServiceError(_("This course is not available."), field="course")
     existing = Enrollment.objects.filter(student=student, course=course, is_active=True).first()
     if existing is not None:
         return existing, False
     if not course.is_free:
-        raise PaymentRequired("This course is paid: buy it through POST /api/payments/payments/.")
+        raise PaymentRequired(_("This course is paid: buy it through POST /api/payments/payments/."))
     return enrollment_activate(student=student, course=course, source=EnrollmentSource.FREE)
 
 

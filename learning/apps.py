@@ -13,7 +13,7 @@ class LearningConfig(AppConfig):
         from courses import hooks
         from learning import selectors, services
         from learning.models import Certificate, LessonProgress, Review
-        from users.signals import user_renamed
+        from users.signals import user_language_changed, user_renamed
 
         # Ratings and review counts show on anonymous catalog pages.
         post_save.connect(catalog_cache.catalog_changed, sender=Review, dispatch_uid="learning-review-catalog-save")
@@ -33,12 +33,21 @@ class LearningConfig(AppConfig):
 
         # The name printed on a student's certificates follows their profile.
         user_renamed.connect(certificates_rename, dispatch_uid="learning-certificates-rename")
+        user_language_changed.connect(certificates_relanguage, dispatch_uid="learning-certificates-language")
 
 
 def progress_changed(sender, instance, **kwargs) -> None:
     from learning.services import progress_pages
 
     progress_pages.changed(instance.student_id)
+
+
+def certificates_relanguage(sender, *, user, **kwargs) -> None:
+    """``users.signals.user_language_changed``: render the user's certificates again in their
+    new language once the change commits."""
+    from learning.services import certificate_rerender_for_user
+
+    certificate_rerender_for_user(user=user)
 
 
 def certificates_rename(sender, *, user, **kwargs) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
-import logging
 from functools import cache
 from pathlib import Path
 
-from django.utils import dateformat, timezone
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -19,33 +21,19 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-logger = logging.getLogger(__name__)
+from core.i18n import format_date
 
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu (fonts-dejavu-core)
-    "/usr/share/fonts/dejavu",  # Alpine, Arch
-    "/usr/share/fonts/dejavu-sans-fonts",  # Fedora, RHEL
-    "/usr/share/fonts/TTF",
-)
+# DejaVu Sans (Latin, Cyrillic, Greek...), shipped with the code with its licence: no font of the
+# host is needed, whatever the language or the student's name.
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
 
 @cache
 def _fonts() -> tuple[str, str]:
-    """A regular and a bold font: DejaVu Sans when installed (Latin, Cyrillic, Greek...),
-    otherwise the Vera fonts shipped with reportlab (Western European scripts)."""
-    for directory in FONT_DIRS:
-        regular, bold = Path(directory, "DejaVuSans.ttf"), Path(directory, "DejaVuSans-Bold.ttf")
-        if regular.is_file() and bold.is_file():
-            try:
-                pdfmetrics.registerFont(TTFont("CertSans", str(regular)))
-                pdfmetrics.registerFont(TTFont("CertSans-Bold", str(bold)))
-            except Exception:  # a broken font file: try the next one
-                logger.warning("Could not load the font %s", regular, exc_info=True)
-                continue
-            return "CertSans", "CertSans-Bold"
-    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont("Vera-Bold", "VeraBd.ttf"))
-    return "Vera", "Vera-Bold"
+    """The regular and the bold font, registered with reportlab once per process."""
+    pdfmetrics.registerFont(TTFont("CertSans", str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("CertSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    return "CertSans", "CertSans-Bold"
 
 
 def certificate_pdf_render(
@@ -57,15 +45,42 @@ def certificate_pdf_render(
     verification_code: str,
     verify_url: str,
     verify_api_path: str,
+    language: str | None = None,
 ) -> bytes:
-    """The certificate as a one-page landscape A4 PDF."""
+    """The certificate as a one-page landscape A4 PDF, its words and date in ``language``
+    (default: ``LANGUAGE_CODE``)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _render(
+            student_name=student_name,
+            course_title=course_title,
+            tutors=tutors,
+            issued_at=issued_at,
+            verification_code=verification_code,
+            verify_url=verify_url,
+            verify_api_path=verify_api_path,
+        )
+
+
+def _render(
+    *,
+    student_name: str,
+    course_title: str,
+    tutors: list[str],
+    issued_at,
+    verification_code: str,
+    verify_url: str,
+    verify_api_path: str,
+) -> bytes:
     regular, bold = _fonts()
     width, height = landscape(A4)
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=(width, height), pageCompression=1)
-    pdf.setTitle(f"Certificate of completion: {course_title}")
+    pdf.setTitle(_("Certificate of completion: %(course)s") % {"course": course_title})
     pdf.setAuthor("11Tutors")
-    pdf.setSubject(f"{student_name} completed {course_title}. Verification code {verification_code}.")
+    pdf.setSubject(
+        _("%(student)s completed %(course)s. Verification code %(code)s.")
+        % {"student": student_name, "course": course_title, "code": verification_code}
+    )
     pdf.setCreator("11Tutors")
 
     ink, accent, muted = colors.HexColor("#1f2937"), colors.HexColor("#2563eb"), colors.HexColor("#6b7280")
@@ -80,15 +95,17 @@ def certificate_pdf_render(
 
     y = height - 42 * mm
     y = line("11Tutors", 0, bold, 16, accent)
-    y = line("Certificate of Completion", 8 * mm, bold, 32, ink)
-    y = line("This certifies that", 10 * mm, regular, 13, muted)
+    y = line(_("Certificate of Completion"), 8 * mm, bold, 32, ink)
+    y = line(_("This certifies that"), 10 * mm, regular, 13, muted)
     y = line(student_name, 5 * mm, bold, 28, ink)
-    y = line("has successfully completed the course", 6 * mm, regular, 13, muted)
+    y = line(_("has successfully completed the course"), 6 * mm, regular, 13, muted)
     y = line(course_title, 5 * mm, bold, 22, ink)
     if tutors:
-        y = line(("Tutor: " if len(tutors) == 1 else "Tutors: ") + ", ".join(tutors), 5 * mm, regular, 12, ink)
-    issued = dateformat.format(timezone.localtime(issued_at), "j F Y")
-    line(f"Issued on {issued}", 4 * mm, regular, 12, ink)
+        names = ", ".join(tutors)
+        y = line(
+            ngettext("Tutor: %(names)s", "Tutors: %(names)s", len(tutors)) % {"names": names}, 5 * mm, regular, 12, ink
+        )
+    line(_("Issued on %(date)s") % {"date": format_date(issued_at)}, 4 * mm, regular, 12, ink)
 
     # Verification block: code, public page (a link), API path and a QR code of the page.
     qr_size = 26 * mm
@@ -102,9 +119,9 @@ def certificate_pdf_render(
     block_width = width - 2 * left - qr_size - 6 * mm
     pdf.setFillColor(ink)
     pdf.setFont(bold, 11)
-    pdf.drawString(left, 40 * mm, f"Verification code: {verification_code}")
+    pdf.drawString(left, 40 * mm, _("Verification code: %(code)s") % {"code": verification_code})
     pdf.setFont(regular, 9)
-    _fit_string(pdf, f"Verify at: {verify_url}", left, 34 * mm, regular, 9, block_width)
+    _fit_string(pdf, _("Verify at: %(url)s") % {"url": verify_url}, left, 34 * mm, regular, 9, block_width)
     pdf.linkURL(verify_url, (left, 33 * mm, left + block_width, 38 * mm), relative=0)
     pdf.setFillColor(muted)
     _fit_string(pdf, f"API: GET {verify_api_path}", left, 28 * mm, regular, 8, block_width)

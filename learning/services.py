@@ -16,9 +16,11 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.cache import Stamped
 from core.exceptions import Conflict, Forbidden
+from core.i18n import recipient_language
 from core.services import model_update
 from core.tasks import enqueue_on_commit
 from courses import cache as catalog_cache
@@ -60,7 +62,7 @@ def lesson_progress_record(
 ) -> LessonProgress:
     """Store the last position; the lesson becomes complete when asked, or at 90 % of its
     duration. Completion is sticky, and finishing the last lesson completes the course."""
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(student=student, lesson=lesson)
+    progress, _unused = LessonProgress.objects.select_for_update().get_or_create(student=student, lesson=lesson)
     duration = int(lesson.duration.total_seconds())
     position = min(position_seconds, duration) if duration else position_seconds
     reached = duration > 0 and position >= COMPLETION_THRESHOLD * duration
@@ -154,12 +156,12 @@ def review_create(*, user: User, course: Course, rating: int, text: str = "") ->
     """One review per enrolled student and course: only students actively enrolled in the
     course may review it (403), and only once (409 on a second)."""
     if not course_selectors.user_is_enrolled(user, course):
-        raise Forbidden("Only students enrolled in this course can review it.")
+        raise Forbidden(_("Only students enrolled in this course can review it."))
     try:
         with transaction.atomic():
             review = Review.objects.create(user=user, course=course, rating=rating, text=text)
     except IntegrityError:
-        raise Conflict("You have already reviewed this course: edit your review instead.") from None
+        raise Conflict(_("You have already reviewed this course: edit your review instead.")) from None
     _course_rating_refresh(course.pk)
     return review
 
@@ -222,6 +224,15 @@ def certificate_regenerate_for_user(*, user: User) -> int:
     return len(stale)
 
 
+def certificate_rerender_for_user(*, user: User) -> int:
+    """The student chose another language: render each of their certificates again (queued
+    when the surrounding transaction commits). Returns how many."""
+    ids = list(Certificate.objects.filter(student=user).values_list("pk", flat=True))
+    for certificate_id in ids:
+        certificate_render_schedule(certificate_id=certificate_id)
+    return len(ids)
+
+
 def certificate_regenerate(*, certificate: Certificate) -> None:
     """Render one certificate again (the admin's action), with the student's current name."""
     name = certificate_student_name(certificate.student)
@@ -249,7 +260,7 @@ def certificate_render(*, certificate_id) -> Certificate | None:
     certificate's) is thrown away: the rename queued a render of its own. The previous
     file is deleted once the new one is in place.
     """
-    certificate = Certificate.objects.select_related("course").filter(pk=certificate_id).first()
+    certificate = Certificate.objects.select_related("course", "student").filter(pk=certificate_id).first()
     if certificate is None:
         return None  # deleted meanwhile
     tutors = [
@@ -268,6 +279,8 @@ def certificate_render(*, certificate_id) -> Certificate | None:
         verification_code=certificate.verification_code,
         verify_url=certificate_verify_url(certificate),
         verify_api_path=certificate_verify_api_path(certificate),
+        # In the student's language (their choice, else the default), like every e-mail.
+        language=recipient_language(certificate.student) if certificate.student_id else None,
     )
     printed_name = certificate.student_name
     certificate.pdf.save("certificate.pdf", ContentFile(content), save=False)

@@ -48,7 +48,7 @@ def send(*, session_id: int, kind: str, user_ids: list | None = None, previous_s
         users = users.filter(pk__in=user_ids)
     subject = SUBJECTS[kind].format(title=session.title)[:200]
     count = 0
-    for user in users.only("pk", "email", "first_name", "last_name", "timezone"):
+    for user in users.only("pk", "email", "first_name", "last_name", "timezone", "language"):
         context = {
             "kind": kind,
             "name": user.first_name,
@@ -60,7 +60,7 @@ def send(*, session_id: int, kind: str, user_ids: list | None = None, previous_s
             "duration_minutes": session.duration_minutes,
             "link": frontend_url(f"/courses/{session.course.slug}/live/{session.pk}"),
         }
-        send_templated_email(to=user.email, subject=subject, template="live_session", context=context)
+        send_templated_email(recipient=user, subject=subject, template="live_session", context=context)
         count += 1
     return count
 

@@ -24,8 +24,10 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import Conflict, Forbidden, ServiceError
+from core.i18n import format_date, format_money
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
 from payments import ledger, pricing, signals, stripe_gateway
@@ -103,7 +105,7 @@ def checkout_start(*, user: User, course: Course, coupon_code: str | None = None
     Refuses a second purchase (409). See ``order_checkout`` for the rest.
     """
     if Enrollment.objects.filter(student=user, course=course, is_active=True).exists():
-        raise Conflict("You are already enrolled in this course.")
+        raise Conflict(_("You are already enrolled in this course."))
     if course.is_free:
         course_services.enrollment_create_free(student=user, course=course)
         return CheckoutResult(enrolled=True, course_slug=course.slug)
@@ -246,11 +248,11 @@ def _checkout_wait(payment_id, course: Course) -> CheckoutResult:
     while True:
         row = Payment.objects.filter(pk=payment_id).values("status", "checkout_session_id", "checkout_url").first()
         if row is None or row["status"] != PaymentStatus.PENDING:
-            raise Conflict("The checkout for this course could not be started; please try again.")
+            raise Conflict(_("The checkout for this course could not be started; please try again."))
         if row["checkout_session_id"]:
             return _checkout_result(course, row["checkout_session_id"], row["checkout_url"])
         if time.monotonic() >= deadline:
-            raise Conflict("A checkout for this course is already being started; please try again in a moment.")
+            raise Conflict(_("A checkout for this course is already being started; please try again in a moment."))
         time.sleep(CHECKOUT_POLL_SECONDS)
 
 
@@ -452,13 +454,14 @@ def _send_receipt(payment: Payment, courses: list[Course]) -> None:
     if payment.user is None:
         return
     send_templated_email(
-        to=payment.user.email,
-        subject="Your 11Tutors receipt",
+        recipient=payment.user,
+        subject=_("Your 11Tutors receipt"),
         template="payment_receipt",
-        context={
+        # Called in the recipient's language: the amount and the date are written its way.
+        context=lambda: {
             "name": payment.user.first_name or payment.user.email,
-            "amount": payment.amount,
-            "currency": payment.currency,
+            "amount": format_money(payment.amount, payment.currency),
+            "paid_on": format_date(payment.completed_at or timezone.now()),
             "payment_id": payment.pk,
             "courses": [{"title": c.title, "link": frontend_url(f"/courses/{c.slug}")} for c in courses],
         },
@@ -533,7 +536,7 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> str:
     if not event_id:
         raise stripe_gateway.InvalidWebhook("The event has no id.")
     with transaction.atomic():
-        record, _ = WebhookEvent.objects.get_or_create(event_id=event_id, defaults={"type": event_type[:100]})
+        record, _unused = WebhookEvent.objects.get_or_create(event_id=event_id, defaults={"type": event_type[:100]})
         record = WebhookEvent.objects.select_for_update().get(pk=record.pk)
         if record.processed_at is not None:
             return "duplicate"
@@ -558,9 +561,9 @@ def payment_refund_request(
     was paid for them (``OrderItem.amount``); the webhook revokes exactly those courses.
     """
     if payment.status != PaymentStatus.COMPLETED:
-        raise Conflict("Only completed payments can be refunded.")
+        raise Conflict(_("Only completed payments can be refunded."))
     if not payment.stripe_payment_intent:
-        raise Conflict("This payment has no Stripe payment to refund.")
+        raise Conflict(_("This payment has no Stripe payment to refund."))
     if course_ids is None:
         stripe_gateway.refund_create(payment_intent=payment.stripe_payment_intent, payment_id=str(payment.pk))
         return None

@@ -14,6 +14,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from core.api.parsers import MALFORMED_JSON_TOO_DEEP
 from core.currency import MINOR_UNIT_EXPONENTS
@@ -56,12 +57,20 @@ def _client() -> stripe.StripeClient:
     )
 
 
+# What the caller is told when the provider fails, per action (the log says which action).
+FAILURES = {
+    "start the checkout": _("The payment provider could not start the checkout; please try again."),
+    "look up the checkout": _("The payment provider could not look up the checkout; please try again."),
+    "refund the payment": _("The payment provider could not refund the payment; please try again."),
+}
+
+
 def _call(action: str, function, *args, **kwargs) -> dict[str, Any]:
     try:
         result = function(*args, **kwargs)
     except stripe.StripeError as exc:
         logger.error("Stripe %s failed: %s (HTTP %s) %s", action, type(exc).__name__, exc.http_status, exc.http_body)
-        raise GatewayError(f"The payment provider could not {action}; please try again.") from exc
+        raise GatewayError(FAILURES.get(action, FAILURES["start the checkout"])) from exc
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 

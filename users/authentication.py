@@ -10,6 +10,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from core.i18n import activate_user_language
 from users import selectors
 
 
@@ -18,7 +19,16 @@ class JWTAuthentication(authentication.JWTAuthentication):
     last password change or reset are refused, at no extra query (the user is loaded anyway).
 
     Missing or invalid credentials give 401 with ``WWW-Authenticate: Bearer realm="api"``.
+    A signed-in request is answered in the user's ``language`` when they chose one
+    (``core.i18n``): DRF authenticates in the view, after the middleware chose the language of
+    ``Accept-Language``, and before anything of the view (throttles, permissions) writes a word.
     """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            activate_user_language(result[0])
+        return result
 
     def get_user(self, validated_token):
         user = self._user(validated_token)
@@ -27,7 +37,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
         if valid_after is not None and (
             issued_at is None or datetime.fromtimestamp(int(issued_at), tz=UTC) < valid_after.replace(microsecond=0)
         ):
-            raise AuthenticationFailed("Token was issued before the password changed.", code="token_not_valid")
+            raise AuthenticationFailed(_("Token was issued before the password changed."), code="token_not_valid")
         return user
 
     def _user(self, validated_token):

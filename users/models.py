@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.i18n import validate_language
 from core.models import TimeStampedModel
 from core.storage import unique_upload_path
 
@@ -95,6 +96,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     headline = models.CharField(max_length=200, blank=True)
     # The IANA time zone e-mails render times in (the API itself speaks UTC).
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The language the API answers this user in and writes their e-mails in (settings.LANGUAGES);
+    # blank: not chosen (requests follow Accept-Language, e-mails the default language).
+    language = models.CharField(max_length=16, blank=True, default="", validators=[validate_language])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     # Access tokens issued before this moment are refused (set on password change/reset).

@@ -1,19 +1,20 @@
 """Role and ownership rules for the accounts API: one class per rule."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
 class IsAdmin(BasePermission):
     """Role 1 (Admin), staff and superusers."""
 
-    message = "Only administrators may do this."
+    message = _("Only administrators may do this.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)
 
 
 class IsTutorOrAdmin(BasePermission):
-    message = "Only tutors and administrators may do this."
+    message = _("Only tutors and administrators may do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

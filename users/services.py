@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -20,11 +21,13 @@ from core.exceptions import ServiceError
 from core.services import model_update
 from users.emails import frontend_url, send_templated_email
 from users.models import OnboardingAnswer, Role, User, looks_like_user_id
-from users.signals import user_renamed
+from users.signals import user_language_changed, user_renamed
 
 EMAIL_VERIFICATION_SALT = "users.email-verification"
 
-PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "username", "avatar", "bio", "headline", "timezone")
+PROFILE_FIELDS = (
+    "first_name", "last_name", "email", "phone", "username", "avatar", "bio", "headline", "timezone", "language",
+)  # fmt: skip
 ADMIN_ONLY_FIELDS = ("role", "is_active", "is_email_verified")
 
 
@@ -36,7 +39,13 @@ class InvalidToken(Exception):
 
 
 def user_register(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", role: int = Role.USER
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: int = Role.USER,
+    language: str = "",
 ) -> User:
     """Create an account (role USER or TUTOR) and send the verification e-mail.
 
@@ -45,7 +54,13 @@ def user_register(
     """
     if role not in (Role.USER, Role.TUTOR):
         raise ValueError("Self-registration creates users or tutors only.")
-    user = User(email=User.objects.normalize_email(email), first_name=first_name, last_name=last_name, role=role)
+    user = User(
+        email=User.objects.normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        language=language,
+    )
     user.set_password(password)
     with transaction.atomic():
         try:
@@ -53,7 +68,7 @@ def user_register(
                 user.id = User.objects._new_id()
                 user.save(force_insert=True)
         except IntegrityError:  # a concurrent registration took the address after validation
-            raise ServiceError("A user with this e-mail address already exists.", field="email") from None
+            raise ServiceError(_("A user with this e-mail address already exists."), field="email") from None
         email_verification_send(user=user)
     return user
 
@@ -73,18 +88,21 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
         data["is_email_verified"] = False
         fields += ("is_email_verified",)
     renamed = any(key in data and data[key] != getattr(user, key) for key in ("first_name", "last_name"))
+    relanguaged = "language" in data and data["language"] != user.language
     try:
         with transaction.atomic():
             user, updated = model_update(instance=user, fields=fields, data=data)
     except IntegrityError:  # a concurrent update took the address or username after validation
         if email_changed and User.objects.filter(email=data["email"]).exclude(pk=user.pk).exists():
-            raise ServiceError("A user with this e-mail address already exists.", field="email") from None
-        raise ServiceError("This username is taken.", field="username") from None
+            raise ServiceError(_("A user with this e-mail address already exists."), field="email") from None
+        raise ServiceError(_("This username is taken."), field="username") from None
     if email_changed and not user.is_email_verified:
         email_verification_send(user=user)
     if renamed:
         # In this transaction: the course search text and the certificates follow the new name.
         user_renamed.send(sender=User, user=user)
+    if relanguaged:
+        user_language_changed.send(sender=User, user=user)
     return user, updated
 
 
@@ -117,7 +135,7 @@ def user_password_set(*, user: User, password: str) -> None:
 def refresh_token_blacklist(*, user: User, refresh: RefreshToken) -> None:
     """Log out one session: its refresh token stops working."""
     if str(refresh.payload.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])) != str(user.pk):
-        raise InvalidToken("This refresh token does not belong to you.")
+        raise InvalidToken(_("This refresh token does not belong to you."))
     refresh.blacklist()
 
 
@@ -137,8 +155,8 @@ def password_reset_request(*, email: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     send_templated_email(
-        to=user.email,
-        subject="Reset your 11Tutors password",
+        recipient=user,
+        subject=_("Reset your 11Tutors password"),
         template="password_reset",
         context={
             "name": user.first_name or user.email,
@@ -157,9 +175,9 @@ def password_reset_user(*, uid: str, token: str) -> User:
             raise User.DoesNotExist
         user = User.objects.get(pk=pk, is_active=True)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        raise InvalidToken("The reset link is invalid or has expired.") from None
+        raise InvalidToken(_("The reset link is invalid or has expired.")) from None
     if not default_token_generator.check_token(user, token):
-        raise InvalidToken("The reset link is invalid or has expired.")
+        raise InvalidToken(_("The reset link is invalid or has expired."))
     return user
 
 
@@ -178,8 +196,8 @@ def email_verification_token_make(*, user: User) -> str:
 def email_verification_send(*, user: User) -> None:
     token = email_verification_token_make(user=user)
     send_templated_email(
-        to=user.email,
-        subject="Confirm your e-mail address",
+        recipient=user,
+        subject=_("Confirm your e-mail address"),
         template="verify_email",
         context={
             "name": user.first_name or user.email,
@@ -196,9 +214,9 @@ def email_verification_confirm(*, token: str) -> User:
         payload = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=settings.EMAIL_VERIFICATION_TIMEOUT)
         user = User.objects.select_for_update().get(pk=str(payload["u"]), is_active=True)
     except (signing.BadSignature, KeyError, TypeError, User.DoesNotExist):
-        raise InvalidToken("The verification link is invalid or has expired.") from None
+        raise InvalidToken(_("The verification link is invalid or has expired.")) from None
     if user.is_email_verified or not constant_time_compare(str(payload.get("h")), _email_fingerprint(user)):
-        raise InvalidToken("The verification link is invalid or has expired.")
+        raise InvalidToken(_("The verification link is invalid or has expired."))
     user.is_email_verified = True
     user.save(update_fields=["is_email_verified", "updated_at"])
     return user
@@ -214,5 +232,5 @@ def onboarding_answer_create(*, user: User, **data: Any) -> OnboardingAnswer:
 
 
 def onboarding_answer_update(*, answer: OnboardingAnswer, data: dict[str, Any]) -> OnboardingAnswer:
-    answer, _ = model_update(instance=answer, fields=ONBOARDING_FIELDS, data=data)
+    answer, _unused = model_update(instance=answer, fields=ONBOARDING_FIELDS, data=data)
     return answer

@@ -6,8 +6,13 @@ commit or roll back with the rename and its on-commit work runs only once the re
 an exception in a receiver undoes the rename. Receivers: the catalog (a tutor's name is part of
 their courses' search text) and learning (the name printed on certificates), connected in their
 ``AppConfig.ready()``.
+
+``user_language_changed`` (``sender=User``, ``user=``): the user chose another ``language`` (or
+none) through ``users.services.user_update``; sent inside its transaction as well. Receiver:
+learning (certificates are printed in their student's language).
 """
 
 from django.dispatch import Signal
 
 user_renamed = Signal()
+user_language_changed = Signal()

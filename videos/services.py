@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ServiceError
 from core.tasks import enqueue_on_commit
@@ -40,7 +41,7 @@ def video_upload_credentials(
             )
     except IntegrityError:
         logger.error("Video provider %s returned the already recorded video id %s", provider.name, payload["videoId"])
-        raise VideoProviderError("The video service returned a video id that is already in use.") from None
+        raise VideoProviderError(_("The video service returned a video id that is already in use.")) from None
     return payload
 
 
@@ -50,9 +51,9 @@ def local_upload_store(*, fields: Mapping[str, Any], file) -> str:
     grant = local.verify_upload_policy(fields)
     upload = VideoUpload.objects.filter(video_id=grant.video_id, provider=local.LocalProvider.name).first()
     if upload is None:
-        raise local.UploadRefused("The upload policy names an unknown video.", status=403)
+        raise local.UploadRefused(_("The upload policy names an unknown video."), status=403)
     if upload.file_key:
-        raise local.UploadRefused("This video has already been uploaded.", status=409)
+        raise local.UploadRefused(_("This video has already been uploaded."), status=409)
     local.check_upload_file(file, grant)
     storage = video_storage()  # private: no public URL reaches it
     name = storage.save(grant.key, file)
@@ -61,7 +62,7 @@ def local_upload_store(*, fields: Mapping[str, Any], file) -> str:
     )
     if not claimed:  # a concurrent upload with the same policy got there first
         storage.delete(name)
-        raise local.UploadRefused("This video has already been uploaded.", status=409)
+        raise local.UploadRefused(_("This video has already been uploaded."), status=409)
     local.uploads.changed(grant.video_id)  # the player's cached "not uploaded yet"
     # Lessons that attached the video before its file arrived can play it now.
     if Lesson.objects.filter(video_service_id=grant.video_id).update(video_status=VideoStatus.READY):
@@ -79,13 +80,13 @@ def local_stream_authorize(*, token: str, caller) -> VideoUpload:
     (403). 404 when the video has no stored file."""
     grant = local.read_stream_token(token)
     if caller is not None and local.viewer_id_of(caller) != grant.viewer_id:
-        raise local.StreamTokenRefused("This playback link was issued to someone else.", status=403)
+        raise local.StreamTokenRefused(_("This playback link was issued to someone else."), status=403)
     viewer = video_selectors.stream_viewer(viewer_id=grant.viewer_id)
     if viewer is None or video_selectors.video_watchable_lesson(user=viewer, video_id=grant.video_id) is None:
-        raise local.StreamTokenRefused("You may no longer watch this video.", status=403)
+        raise local.StreamTokenRefused(_("You may no longer watch this video."), status=403)
     video = video_selectors.local_video_file(video_id=grant.video_id)
     if video is None:
-        raise local.StreamTokenRefused("Not found.", status=404)
+        raise local.StreamTokenRefused(_("Not found."), status=404)
     return video
 
 
@@ -100,7 +101,7 @@ def video_check_attachable(*, video_id: str, by: User | None) -> None:
     upload = video_upload_get(video_id=video_id)
     if upload is None:
         raise ServiceError(
-            "Unknown video: upload it through /api/courses/vdocipher/upload-credentials/ first.",
+            _("Unknown video: upload it through /api/courses/vdocipher/upload-credentials/ first."),
             field="video_service_id",
         )
     if by is not None and by.is_authenticated and by.is_admin:

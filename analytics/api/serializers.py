@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from analytics import selectors
@@ -119,17 +120,22 @@ class AnalyticsQuerySerializer(serializers.Serializer):
             date_from = date_to - (default_to - default_from)
         for name, value in (("from", date_from), ("to", date_to)):
             if not MIN_DATE <= value <= MAX_DATE:
-                raise serializers.ValidationError({name: [f"Enter a date between {MIN_DATE} and {MAX_DATE}."]})
+                raise serializers.ValidationError(
+                    {name: [_("Enter a date between %(min)s and %(max)s.") % {"min": MIN_DATE, "max": MAX_DATE}]}
+                )
         if date_from > date_to:
-            raise serializers.ValidationError({"from": ["Must be on or before `to`."]})
+            raise serializers.ValidationError({"from": [_("Must be on or before `to`.")]})
         interval = attrs.get("interval") or "day"
         buckets = selectors.analytics_bucket_count(date_from, date_to, interval)
         if buckets > selectors.MAX_BUCKETS:
             raise serializers.ValidationError(
                 {
                     "interval": [
-                        f"This range gives {buckets} {interval} buckets; at most {selectors.MAX_BUCKETS} "
-                        "are allowed: choose a wider interval or a shorter range."
+                        _(
+                            "This range gives %(buckets)s %(interval)s buckets; at most %(max)s are allowed: "
+                            "choose a wider interval or a shorter range."
+                        )
+                        % {"buckets": buckets, "interval": interval, "max": selectors.MAX_BUCKETS}
                     ]
                 }
             )

@@ -7,6 +7,7 @@ Foreign keys in request bodies are ids, as everywhere in the API. A deleted post
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -185,7 +186,7 @@ class VoteSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         # A boolean is not a vote (True == 1 in Python).
         if isinstance(data, dict) and isinstance(data.get("value"), bool):
-            raise serializers.ValidationError({"value": ["A vote is 1, -1 or 0."]})
+            raise serializers.ValidationError({"value": [_("A vote is 1, -1 or 0.")]})
         return super().to_internal_value(data)
 
 
@@ -201,7 +202,7 @@ class FlagSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         # Only true or false: not "yes", 1 or "on".
         if isinstance(data, dict) and "value" in data and not isinstance(data["value"], bool):
-            raise serializers.ValidationError({"value": ["Must be true or false."]})
+            raise serializers.ValidationError({"value": [_("Must be true or false.")]})
         return super().to_internal_value(data)
 
 

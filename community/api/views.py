@@ -9,6 +9,7 @@ is 404 for everyone but the course's moderators (its tutors and admins).
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -36,11 +37,11 @@ from courses.models import Course
 from users.permissions import IsTutorOrAdmin
 
 ID_REGEX = r"[0-9]{1,18}"
-COURSE_REQUIRED = "This filter is required: the course's slug."
-NO_COMMUNITY = "This course has no community (it is not published)."
-NOT_FOUND = "No such course, or it has no community (drafts have none)."
-HIDDEN_OR_MISSING = "Not found (hidden posts are shown to the course's tutors and administrators only)."
-MEMBERS_ONLY = "The caller does not take part in the course (an active student, its tutor or an admin)."
+COURSE_REQUIRED = _("This filter is required: the course's slug.")
+NO_COMMUNITY = _("This course has no community (it is not published).")
+NOT_FOUND = _("No such course, or it has no community (drafts have none).")
+HIDDEN_OR_MISSING = _("Not found (hidden posts are shown to the course's tutors and administrators only).")
+MEMBERS_ONLY = _("The caller does not take part in the course (an active student, its tutor or an admin).")
 
 
 class CommunityPostThrottle(UserRateThrottle):
@@ -53,7 +54,7 @@ class CommunityView(ThrottledDetailMixin):
     """What every community view asks about the course, the thread and the reply of a request."""
 
     permission_classes = [IsAuthenticated]
-    throttled_detail = "Too many posts."
+    throttled_detail = _("Too many posts.")
     throttled_actions: tuple[str, ...] = ()
 
     def get_throttles(self):
@@ -252,11 +253,11 @@ class ThreadViewSet(CommunityView, viewsets.GenericViewSet):
         check_object_permission(self, request, IsPostAuthor(), thread)
         serializer = s.ThreadUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        thread, _ = services.thread_update(thread=thread, data=serializer.validated_data)
+        thread, _unused = services.thread_update(thread=thread, data=serializer.validated_data)
         return self._thread_response(thread, moderator)
 
     def destroy(self, request, pk=None):
-        thread, _ = self._thread(pk)
+        thread, _unused = self._thread(pk)
         check_object_permission(self, request, IsPostAuthorOrModerator(), thread)
         services.thread_delete(thread=thread)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -277,7 +278,7 @@ class ThreadViewSet(CommunityView, viewsets.GenericViewSet):
 
     @action(detail=True, methods=["post"])
     def vote(self, request, pk=None):
-        thread, _ = self._thread(pk)
+        thread, _unused = self._thread(pk)
         return self._vote(thread)
 
     def _flag(self, pk, flag: str) -> Response:
@@ -302,7 +303,7 @@ class ThreadViewSet(CommunityView, viewsets.GenericViewSet):
 
     @action(detail=True, methods=["post"])
     def report(self, request, pk=None):
-        thread, _ = self._thread(pk)
+        thread, _unused = self._thread(pk)
         return self._report(thread)
 
     @action(detail=False, methods=["get"], url_path="unanswered-count", filter_backends=[], pagination_class=None)
@@ -396,27 +397,27 @@ class ReplyViewSet(CommunityView, viewsets.GenericViewSet):
         return Reply.objects.none()  # replies are listed under their thread
 
     def partial_update(self, request, pk=None):
-        reply, _ = self._reply(pk)
+        reply, _unused = self._reply(pk)
         check_object_permission(self, request, IsPostAuthor(), reply)
         serializer = s.ReplyUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reply, _ = services.reply_update(reply=reply, data=serializer.validated_data)
+        reply, _unused = services.reply_update(reply=reply, data=serializer.validated_data)
         return self._reply_response(reply)
 
     def destroy(self, request, pk=None):
-        reply, _ = self._reply(pk)
+        reply, _unused = self._reply(pk)
         check_object_permission(self, request, IsPostAuthorOrModerator(), reply)
         services.reply_delete(reply=reply)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def vote(self, request, pk=None):
-        reply, _ = self._reply(pk)
+        reply, _unused = self._reply(pk)
         return self._vote(reply)
 
     @action(detail=True, methods=["post"])
     def hide(self, request, pk=None):
-        reply, _ = self._reply(pk)
+        reply, _unused = self._reply(pk)
         check_object_permission(self, request, IsCourseModerator(), reply)
         serializer = s.FlagSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -425,7 +426,7 @@ class ReplyViewSet(CommunityView, viewsets.GenericViewSet):
 
     @action(detail=True, methods=["post"])
     def report(self, request, pk=None):
-        reply, _ = self._reply(pk)
+        reply, _unused = self._reply(pk)
         return self._report(reply)
 
 
@@ -551,7 +552,7 @@ class AnnouncementViewSet(CommunityView, viewsets.GenericViewSet):
         check_object_permission(self, request, IsCourseModerator(), announcement)
         serializer = s.AnnouncementUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        announcement, _ = services.announcement_update(announcement=announcement, data=serializer.validated_data)
+        announcement, _unused = services.announcement_update(announcement=announcement, data=serializer.validated_data)
         return self._response(announcement)
 
     def destroy(self, request, pk=None):

@@ -14,7 +14,8 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.template.defaultfilters import filesizeformat
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -22,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api.parsers import MALFORMED_JSON_TOO_DEEP
 from core.exceptions import ServiceError
+from core.throttling import Throttled
 
 logger = logging.getLogger("core.errors")
 
@@ -48,13 +50,18 @@ def hostile_request_error(exc: BaseException) -> tuple[int, str] | None:
     """
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return 413, f"The request body is too large (at most {filesizeformat(limit).replace(chr(160), ' ')})."
+        size = filesizeformat(limit).replace(chr(160), " ")
+        return 413, _("The request body is too large (at most %(size)s).") % {"size": size}
     if isinstance(exc, TooManyFieldsSent):
-        return 400, f"Too many fields in the request (at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
+        return 400, _("Too many fields in the request (at most %(limit)s).") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
     if isinstance(exc, TooManyFilesSent):
-        return 400, f"Too many files in the request (at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES})."
+        return 400, _("Too many files in the request (at most %(limit)s).") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
     if isinstance(exc, SuspiciousOperation):
-        return 400, "Bad request."
+        return 400, _("Bad request.")
     if isinstance(exc, RecursionError) and _raised_while_decoding_json(exc):
         return 400, MALFORMED_JSON_TOO_DEEP
     return None
@@ -83,6 +90,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         else:
             detail = exc.messages
         exc = ValidationError(detail=detail)
+    if isinstance(exc, exceptions.Throttled) and not isinstance(exc, Throttled):
+        # DRF's own 429 (views without a throttled_detail of their own), in the request's language.
+        exc = Throttled(wait=exc.wait)
     if isinstance(exc, ServiceError):
         body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
         return Response(body, status=exc.status)
@@ -104,4 +114,4 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         getattr(request, "path", "?"),
         exc_info=exc,
     )
-    return Response({"detail": "Internal server error"}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return Response({"detail": _("Internal server error")}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.validators import validate_image_dimensions
@@ -19,7 +20,7 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     default_error_messages = {
         "does_not_exist": 'Invalid id "{pk_value}" - object does not exist.',
-        "incorrect_type": "Incorrect type. Expected an id, received {data_type}.",
+        "incorrect_type": _("Incorrect type. Expected an id, received {data_type}."),
     }
 
     def to_internal_value(self, data):
@@ -47,7 +48,7 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 class StrictCharField(serializers.CharField):
     """A string and nothing else: numbers are not silently turned into text."""
 
-    default_error_messages = {"invalid": "Not a valid string."}
+    default_error_messages = {"invalid": _("Not a valid string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

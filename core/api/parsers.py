@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-MALFORMED_JSON_TOO_DEEP = "Malformed JSON: nested too deeply."
+MALFORMED_JSON_TOO_DEEP = _("Malformed JSON: nested too deeply.")
 
 
 class JSONParser(parsers.JSONParser):

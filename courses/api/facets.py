@@ -5,9 +5,8 @@ shop does: without its own filter, so that picking "beginner" still shows how ma
 courses there are. One query per facet asked for (grouping or conditional aggregation), however
 many courses and values: at most ``len(FACETS)`` queries.
 
-To add a facet (e.g. ``language`` once courses have one): one entry in ``FACETS`` naming the
-query parameters it ignores and the function that counts, e.g.
-``"language": Facet(("language",), choices_counter("language", Language.values))``.
+To add a facet: one entry in ``FACETS`` naming the query parameters it ignores and the function
+that counts. Category names are given in the request's language (``Category.localized``).
 """
 
 from __future__ import annotations
@@ -15,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
 from courses.api.filters import CourseFacetFilter
-from courses.models import Course, CourseLevel
+from courses.models import Category, Course, CourseLevel
 
 RATING_STEPS = (4, 3, 2, 1)
 MAX_FACETS_PARAM = 200
@@ -28,11 +28,18 @@ MAX_FACETS_PARAM = 200
 def category_counts(queryset: QuerySet[Course]) -> list[dict]:
     rows = (
         queryset.filter(category__isnull=False)
-        .values("category__slug", "category__name")
+        .values("category__slug", "category__name", "category__translations")
         .annotate(count=Count("pk", distinct=True))
         .order_by("-count", "category__name")
     )
-    return [{"slug": row["category__slug"], "name": row["category__name"], "count": row["count"]} for row in rows]
+    return [
+        {
+            "slug": row["category__slug"],
+            "name": Category(name=row["category__name"], translations=row["category__translations"]).localized("name"),
+            "count": row["count"],
+        }
+        for row in rows
+    ]
 
 
 def choices_counter(field: str, values: list[str]) -> Callable[[QuerySet[Course]], list[dict]]:
@@ -66,6 +73,7 @@ FACETS: dict[str, Facet] = {
     "level": Facet(("level",), choices_counter("level", CourseLevel.values)),
     "price": Facet(("is_free", "price_type", "min_price", "max_price", "price_min", "price_max"), price_counts),
     "rating": Facet(("rating_min",), rating_counts),
+    "language": Facet(("language",), choices_counter("language", [code for code, _name in settings.LANGUAGES])),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import DurationField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django_filters import rest_framework as filters
@@ -87,11 +88,13 @@ class CourseFilter(filters.FilterSet):
         help_text="Total lesson time, in minutes, at most.",
     )
 
+    language = filters.ChoiceFilter(choices=settings.LANGUAGES, help_text="The language the course is taught in.")
+
     class Meta:
         model = Course
         fields = [
             "search", "category", "level", "tutor", "is_free", "price_type", "min_price", "max_price",
-            "price_min", "price_max", "rating_min", "duration_min", "duration_max",
+            "price_min", "price_max", "rating_min", "duration_min", "duration_max", "language",
         ]  # fmt: skip
 
     def filter_search(self, queryset, name, value):

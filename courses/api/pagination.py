@@ -30,6 +30,7 @@ FACETS_SCHEMA = {
         "level": _counts("value", {"type": "string"}),
         "price": _counts("key", {"type": "string", "enum": ["free", "paid"]}),
         "rating": _counts("min", {"type": "integer"}),
+        "language": _counts("value", {"type": "string"}),
     },
 }
 

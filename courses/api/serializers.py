@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -41,8 +43,8 @@ class DurationField(serializers.Field):
     In: ``"HH:MM:SS"``, or whole seconds as a number or a string (``125``, ``"125"``)."""
 
     default_error_messages = {
-        "invalid": 'Enter a duration as "HH:MM:SS" or a whole number of seconds.',
-        "range": "A duration must be between 00:00:00 and {max}.",
+        "invalid": _("Enter a duration as “HH:MM:SS” or a whole number of seconds."),
+        "range": _("A duration must be between 00:00:00 and {max}."),
     }
 
     def to_representation(self, value: timedelta | None) -> str:
@@ -100,7 +102,18 @@ class ThumbnailField(serializers.ReadOnlyField):
 # --- Nested shapes -------------------------------------------------------------------------------
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+# ``name`` and ``description`` in the request's language, else the default language's (a comment,
+# not a docstring: drf-spectacular would show it as the description of every category schema).
+class LocalizedCategoryMixin:
+    def to_representation(self, instance: Category) -> dict:
+        data = super().to_representation(instance)
+        for field in ("name", "description"):
+            if field in data:
+                data[field] = instance.localized(field)
+        return data
+
+
+class CategoryBriefSerializer(LocalizedCategoryMixin, serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug"]
@@ -143,7 +156,7 @@ class CourseRefSerializer(serializers.ModelSerializer):
 # --- Categories -------------------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(LocalizedCategoryMixin, serializers.ModelSerializer):
     courses_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
@@ -155,12 +168,12 @@ class CategorySerializer(serializers.ModelSerializer):
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         others = Category.objects.filter(name__iexact=value)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError("A category with this name already exists.")
+            raise serializers.ValidationError(_("A category with this name already exists."))
         return value
 
 
@@ -196,6 +209,7 @@ class CourseListSerializer(serializers.ModelSerializer):
             "description",
             "price",
             "currency",
+            "language",
             "is_free",
             "thumbnail",
             "category",
@@ -261,6 +275,9 @@ class CourseWriteSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=MAX_PRICE, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     level = serializers.ChoiceField(choices=CourseLevel.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, help_text="The language the course is taught in."
+    )
     is_published = serializers.BooleanField(required=False)
     thumbnail = OptionalImageField(
         max_side_setting="MAX_THUMBNAIL_PIXELS_SIDE",
@@ -282,14 +299,14 @@ class CourseWriteSerializer(serializers.Serializer):
     def validate_title(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
     def validate_tutors(self, users: list[User]) -> list[User]:
         """A non-empty list when changed, without repeats. Who may teach is the service's rule
         (``services.course_tutors_validate``), which also refuses an empty list."""
         if not users and self.partial:
-            raise serializers.ValidationError("A course needs at least one tutor.")
+            raise serializers.ValidationError(_("A course needs at least one tutor."))
         return list({u.pk: u for u in users}.values())
 
 
@@ -348,7 +365,7 @@ class LessonWriteSerializer(serializers.ModelSerializer):
     def validate_title(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
     def validate_video_service_id(self, value: str | None) -> str | None:

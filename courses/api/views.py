@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
@@ -250,7 +251,7 @@ class CourseViewSet(viewsets.ModelViewSet):
         course = self._managed_course()
         serializer = s.CourseWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        course, _ = services.course_update(course=course, data=serializer.validated_data, by=request.user)
+        course, _unused = services.course_update(course=course, data=serializer.validated_data, by=request.user)
         return self._detail_response(course)
 
     def update(self, request, *args, **kwargs):
@@ -312,7 +313,7 @@ class PartViewSet(CourseContentViewSet):
 
     def perform_update(self, serializer):
         data = {k: v for k, v in serializer.validated_data.items() if k != "course"}
-        serializer.instance, _ = services.part_update(part=serializer.instance, data=data)
+        serializer.instance, _unused = services.part_update(part=serializer.instance, data=data)
 
     def perform_destroy(self, instance):
         services.part_delete(part=instance)
@@ -400,7 +401,7 @@ class LessonViewSet(CourseContentViewSet):
         )
 
     def perform_update(self, serializer):
-        serializer.instance, _ = services.lesson_update(
+        serializer.instance, _unused = services.lesson_update(
             lesson=serializer.instance, data=serializer.validated_data, by=self.request.user
         )
 
@@ -446,7 +447,7 @@ class CommentViewSet(viewsets.ModelViewSet):
         if not lesson_id:
             if selectors.is_admin(self.request.user):
                 return selectors.comment_list(lesson=None)
-            raise ValidationError({"lesson": ["This filter is required."]})
+            raise ValidationError({"lesson": [_("This filter is required.")]})
         lesson = self._watchable_lesson(lesson_id, field="lesson")
         return selectors.comment_list(lesson=lesson)
 
@@ -495,8 +496,8 @@ class CommentViewSet(viewsets.ModelViewSet):
 
 # --- Co-tutor invitations -------------------------------------------------------------------------------
 
-ALREADY_ANSWERED = "The invitation was already answered (or withdrawn)."
-NOT_YOURS = "No such invitation addressed to you (someone else's invitations do not exist for you)."
+ALREADY_ANSWERED = _("The invitation was already answered (or withdrawn).")
+NOT_YOURS = _("No such invitation addressed to you (someone else's invitations do not exist for you).")
 
 
 @extend_schema_view(

@@ -1,7 +1,7 @@
 """The shapes API.md promises, written once for the tests that check them."""
 
 # A course in lists (section 2.2), plus `currency`, `level` and `headline` (README "Finding
-# courses"), which we add.
+# courses") and `language` (issue 17), which we add.
 COURSE_LIST_KEYS = {
     "id",
     "title",
@@ -9,6 +9,7 @@ COURSE_LIST_KEYS = {
     "description",
     "price",
     "currency",
+    "language",
     "is_free",
     "thumbnail",
     "category",

@@ -79,6 +79,7 @@ def course_form(*, title: str, tutor, category, parts: list[str]) -> dict:
         "price": "15.50",
         "currency": "USD",
         "level": "intermediate",
+        "language": "en",
         "is_published": "on",
         "parts-TOTAL_FORMS": len(parts),
         "parts-INITIAL_FORMS": 0,

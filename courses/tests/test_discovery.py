@@ -388,6 +388,23 @@ def test_facets_of_the_whole_catalog(corpus, client_for):
     }
 
 
+def test_language_facet_counts_without_its_own_filter_and_names_categories_in_the_request_language(corpus, client_for):
+    from courses.models import Category
+
+    Course.objects.filter(title="Datta Analytics").update(language="ru")
+    science = Category.objects.get(slug="science")
+    science.translations = {"ru": {"name": "Наука"}}
+    science.save()
+    client = client_for(None)
+    data = client.get(f"{COURSES}?language=ru&facets=language,category", HTTP_ACCEPT_LANGUAGE="ru").json()
+    assert [r["title"] for r in data["results"]] == ["Datta Analytics"]
+    by_language = {row["value"]: row["count"] for row in data["facets"]["language"]}
+    assert by_language == {"en": 6, "ru": 1, "es": 0, "uz": 0}, "the language facet ignores ?language="
+    assert data["facets"]["category"] == [{"slug": "science", "name": "Наука", "count": 1}]
+    english = client.get(f"{COURSES}?facets=category", HTTP_ACCEPT_LANGUAGE="en").json()["facets"]["category"]
+    assert {"slug": "science", "name": "Science", "count": 3} in english
+
+
 def test_each_facet_counts_without_its_own_filter(corpus, client_for):
     data = get(client_for(None), "level=beginner&category=science&facets=category,level,price,rating")
     assert [r["title"] for r in data["results"]] == ["Datta Analytics"]

@@ -54,8 +54,8 @@ CEILING = {
     "lessons": 3,
     # (auth,) count, page (published courses counted)
     "categories": 3,
-    # the course list's 6, + one query per facet (4: category, level, price, rating)
-    "course list with facets": 10,
+    # the course list's 6, + one query per facet (5: category, level, price, rating, language)
+    "course list with facets": 11,
     # (auth,) courses, categories, tutors (the catalog cache is off in the suite)
     "suggestions": 4,
     # (auth,) count, page (part and course joined)
@@ -221,10 +221,10 @@ def test_course_list_budgets(catalog, client_for):
 
 def test_course_list_with_search_filters_and_facets_budget(catalog, client_for):
     """Facets cost one query each, whatever the data size (conditional aggregation)."""
-    url = f"{API}courses/?page_size=100&facets=category,level,price,rating"
+    url = f"{API}courses/?page_size=100&facets=category,level,price,rating,language"
     filtered = (
         f"{url}&search=course&level=all,beginner&price_type=free&rating_min=0&duration_min=0&duration_max=600"
-        f"&category={catalog.category.slug}&ordering=relevance&limit=12"
+        f"&category={catalog.category.slug}&language=en&ordering=relevance&limit=12"
     )
     typo = f"{API}courses/?limit=12&facets=category,level,price,rating&search=cours&is_free=true"
     assert_budgets(

@@ -280,3 +280,15 @@ def test_seed_demo_money_the_ledger_and_coupons(seeded, client_for):
     entries = EarningEntry.objects.count()
     seed()  # idempotent: no second credit
     assert EarningEntry.objects.count() == entries
+
+
+def test_seed_demo_has_a_course_in_each_language_and_translated_categories(seeded, api_client, settings):
+    published = Course.objects.filter(is_published=True)
+    for code, _name in settings.LANGUAGES:
+        assert published.filter(language=code).exists(), f"no demo course taught in {code}"
+    response = api_client.get("/api/courses/categories/", HTTP_ACCEPT_LANGUAGE="ru")
+    names = {item["slug"]: item["name"] for item in response.json()["results"]}
+    assert names["programming"] == "Программирование"
+    response = api_client.get("/api/courses/courses/", {"language": "uz"}, HTTP_ACCEPT_LANGUAGE="uz")
+    [course] = response.json()["results"]
+    assert course["language"] == "uz" and course["category"]["name"] == "Ma’lumotlar fani"  # noqa: RUF001

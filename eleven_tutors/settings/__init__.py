@@ -9,7 +9,7 @@ is documented in ``.env.example``. The test suite runs on ``eleven_tutors.settin
 (pyproject.toml): the same settings, with the few differences it needs written out there.
 
 One module per concern reads its own variables, in this order (``components``): ``base`` (core
-Django, apps, middleware, templates, passwords, i18n, static files, logging), ``security``
+Django, apps, middleware, templates, passwords, languages and catalogs, static files, logging), ``security``
 (reverse proxy, CORS/CSRF origins, production security), ``api`` (REST framework, JWT, OpenAPI
 docs, throttles), ``database``, ``cache``, ``storage`` (media, private videos, R2/S3, image
 limits), ``email``, ``video``, ``payments`` (Stripe, currency), ``community`` (edit window,

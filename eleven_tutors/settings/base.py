@@ -72,6 +72,9 @@ MIDDLEWARE = [
     # Observability (settings/observability.py): the request's Prometheus figures, log record
     # and SQL count, timed from here.
     "core.observability.RequestLogMiddleware",
+    # The request's language (Accept-Language; a signed-in user's own choice replaces it once
+    # DRF authenticates: core.i18n), Content-Language; outside the JSON errors, which it translates.
+    "core.middleware.LocaleMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
@@ -126,7 +129,18 @@ PASSWORD_RESET_TIMEOUT = errors.get(env.int, "PASSWORD_RESET_TIMEOUT", default=3
 EMAIL_VERIFICATION_TIMEOUT = errors.get(env.int, "EMAIL_VERIFICATION_TIMEOUT", default=3600)
 
 # --- Internationalisation -------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The languages of the API, its e-mails and certificates (core.i18n; README "Languages"). To add
+# one: append it here, run `make messages`, translate locale/<code>/LC_MESSAGES/django.po.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+    ("uz", "O\u02bbzbekcha"),  # Uzbek, Latin script
+]
+# Our catalogs (`make messages`), then translations of the libraries' own messages for languages
+# they ship none of (Django REST framework and simplejwt have no Uzbek).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -227,7 +227,7 @@ def test_the_pdf_is_rendered_with_name_course_tutors_date_code_and_verification_
         "Applied Cryptography",
         "Ada Lovelace",
         "Alan Turing",
-        f"{certificate.issued_at.day} {certificate.issued_at:%B %Y}",
+        f"{certificate.issued_at:%B} {certificate.issued_at.day}, {certificate.issued_at.year}",  # CLDR English
         code,
         f"https://11tutors.example/certificates/verify/{code}",
         f"/api/courses/certificates/verify/{code}/",

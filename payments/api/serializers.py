@@ -6,6 +6,7 @@ import re
 import uuid
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -29,7 +30,7 @@ class CheckoutRequestSerializer(serializers.Serializer):
         except ValueError:
             pass
         if not SLUG_RE.match(value):
-            raise serializers.ValidationError("Enter a course id (UUID) or slug.")
+            raise serializers.ValidationError(_("Enter a course id (UUID) or slug."))
         return {"slug": value}
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -85,7 +86,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         course = selectors.checkout_course(**serializer.validated_data["course_id"])
         if course is None:
-            raise Http404("No published course with this id.")
+            raise Http404(_("No published course with this id."))
         result = services.checkout_start(
             user=request.user, course=course, coupon_code=serializer.validated_data.get("coupon") or None
         )
@@ -112,7 +113,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         services.payment_refund_request(
             payment=payment, course_ids=serializer.validated_data.get("course_ids"), by=request.user
         )
-        return Response({"detail": "Refund requested."}, status=status.HTTP_202_ACCEPTED)
+        return Response({"detail": _("Refund requested.")}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models.functions import Lower
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.serializers import (
@@ -18,6 +21,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import UntypedToken
 
+from core import i18n
 from core.api.fields import ImageUploadField, SafePrimaryKeyRelatedField
 from core.models import University
 from core.validators import validate_image_upload
@@ -25,6 +29,11 @@ from users.authentication import JWTAuthentication
 from users.models import OnboardingAnswer, Role, User, validate_timezone
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,30}$")
+
+
+def language_field(**kwargs) -> serializers.ChoiceField:
+    """One of settings.LANGUAGES (blank: no choice of one's own)."""
+    return serializers.ChoiceField(choices=settings.LANGUAGES, **kwargs)
 
 
 def _validate_new_password(password: str, *, user: User | None = None) -> str:
@@ -51,6 +60,7 @@ class UserSerializer(serializers.ModelSerializer):
             "username",
             "avatar",
             "timezone",
+            "language",
             "created_at",
             "updated_at",
         ]
@@ -64,14 +74,18 @@ class RegisterSerializer(serializers.Serializer):
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    # Not given: the language the request is answered in (its Accept-Language), so that the
+    # verification e-mail, and every later one, is written in it.
+    language = language_field(required=False, allow_blank=True)
 
     def validate_email(self, value: str) -> str:
         value = User.objects.normalize_email(value)
         if User.objects.filter(email=value).exists():
-            raise serializers.ValidationError("A user with this e-mail address already exists.")
+            raise serializers.ValidationError(_("A user with this e-mail address already exists."))
         return value
 
     def validate(self, attrs: dict) -> dict:
+        attrs["language"] = attrs.get("language") or i18n.supported(translation.get_language()) or ""
         candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
         try:
             _validate_new_password(attrs["password"], user=candidate)
@@ -96,6 +110,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="An IANA time zone (e.g. `Europe/Paris`); e-mails show times in it. The API speaks UTC.",
     )
+    language = language_field(required=False, allow_blank=True)
 
     def _others(self):
         instance = self.instance
@@ -104,13 +119,13 @@ class ProfileUpdateSerializer(serializers.Serializer):
     def validate_email(self, value: str) -> str:
         value = User.objects.normalize_email(value)
         if self._others().filter(email=value).exists():
-            raise serializers.ValidationError("A user with this e-mail address already exists.")
+            raise serializers.ValidationError(_("A user with this e-mail address already exists."))
         return value
 
     def validate_phone(self, value: str) -> str:
         value = value.strip()
         if value and not PHONE_RE.match(value):
-            raise serializers.ValidationError("Enter a phone number of digits, optionally starting with +.")
+            raise serializers.ValidationError(_("Enter a phone number of digits, optionally starting with +."))
         return value
 
     def validate_timezone(self, value: str) -> str:
@@ -124,7 +139,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     def validate_username(self, value: str) -> str:
         value = value.strip()
         if value and self._others().annotate(lower=Lower("username")).filter(lower=value.lower()).exists():
-            raise serializers.ValidationError("This username is taken.")
+            raise serializers.ValidationError(_("This username is taken."))
         return value
 
 
@@ -145,7 +160,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
     def validate_old_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The current password is not correct.")
+            raise serializers.ValidationError(_("The current password is not correct."))
         return value
 
     def validate_new_password(self, value: str) -> str:
@@ -222,7 +237,7 @@ class RefreshSerializer(TokenRefreshSerializer):
             return super().validate(attrs)
         except User.DoesNotExist:
             raise AuthenticationFailed(
-                "No active account found for the given token.", code="no_active_account"
+                _("No active account found for the given token."), code="no_active_account"
             ) from None
 
 
@@ -240,7 +255,7 @@ class VerifySerializer(TokenVerifySerializer):
         token = UntypedToken(attrs["token"])
         jti = token.get(jwt_settings.JTI_CLAIM)
         if jti and BlacklistedToken.objects.filter(token__jti=jti).exists():
-            raise TokenError("Token is blacklisted")
+            raise TokenError(_("Token is blacklisted"))
         try:
             JWTAuthentication().get_user(token)
         except AuthenticationFailed as exc:  # simplejwt's InvalidToken is a subclass

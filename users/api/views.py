@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
@@ -15,6 +16,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
+from core import i18n
 from core.exceptions import ServiceError
 from core.throttling import ThrottledDetailMixin
 from users import selectors, services
@@ -56,7 +58,7 @@ class LoginView(ThrottledDetailMixin, TokenObtainPairView):
 
     serializer_class = s.LoginSerializer
     throttle_classes = [LoginIPThrottle, LoginAccountIPThrottle, LoginAccountThrottle]
-    throttled_detail = "Too many login attempts."
+    throttled_detail = _("Too many login attempts.")
 
     def post(self, request, *args, **kwargs):
         account_ip_throttle, account_throttle = LoginAccountIPThrottle(), LoginAccountThrottle()
@@ -121,7 +123,7 @@ class RegistrationMixin(ThrottledDetailMixin):
     """
 
     register_role: int = Role.USER
-    throttled_detail = "Too many registration attempts."
+    throttled_detail = _("Too many registration attempts.")
 
     def _registering(self) -> bool:
         return getattr(self.request, "method", None) == "POST"
@@ -188,7 +190,9 @@ class MeView(APIView):
     def patch(self, request):
         serializer = self.update_serializer(instance=request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user, _ = services.user_update(user=request.user, data=serializer.validated_data)
+        user, _unused = services.user_update(user=request.user, data=serializer.validated_data)
+        if "language" in serializer.validated_data:  # the answer is already in the new language
+            i18n.activate_request_language(request._request, user)
         return Response(self.output_serializer(user, context={"request": request}).data)
 
 
@@ -227,7 +231,7 @@ class UserDetailView(generics.RetrieveUpdateDestroyAPIView):
         serializer_class = s.AdminUserUpdateSerializer if by_admin else s.TutorProfileUpdateSerializer
         serializer = serializer_class(instance=user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user, _ = services.user_update(user=user, data=serializer.validated_data, by_admin=by_admin)
+        user, _unused = services.user_update(user=user, data=serializer.validated_data, by_admin=by_admin)
         return Response(s.UserSerializer(user, context={"request": request}).data)
 
     def perform_destroy(self, instance: User) -> None:
@@ -299,9 +303,9 @@ class EmailResendView(APIView):
 
     def post(self, request):
         if request.user.is_email_verified:
-            raise ValidationError({"detail": "Your e-mail address is already verified."})
+            raise ValidationError({"detail": _("Your e-mail address is already verified.")})
         services.email_verification_send(user=request.user)
-        return Response({"detail": "Verification e-mail sent."})
+        return Response({"detail": _("Verification e-mail sent.")})
 
 
 @extend_schema(tags=["auth"], request=s.PasswordResetRequestSerializer, responses={204: None, 400: DETAIL, 429: DETAIL})
@@ -313,7 +317,7 @@ class PasswordResetRequestView(ThrottledDetailMixin, PublicEndpoint, APIView):
     """
 
     throttle_classes = [PasswordResetThrottle]
-    throttled_detail = "Too many password-reset requests."
+    throttled_detail = _("Too many password-reset requests.")
 
     def post(self, request):
         serializer = s.PasswordResetRequestSerializer(data=request.data)
@@ -327,7 +331,7 @@ class PasswordResetConfirmView(ThrottledDetailMixin, PublicEndpoint, APIView):
     """Set a new password with the link's uid and token; every session is logged out."""
 
     throttle_classes = [PasswordResetThrottle]
-    throttled_detail = "Too many password-reset requests."
+    throttled_detail = _("Too many password-reset requests.")
 
     def post(self, request):
         serializer = s.PasswordResetConfirmSerializer(data=request.data)

@@ -12,6 +12,7 @@ USER_KEYS = {
     "username",
     "avatar",
     "timezone",
+    "language",  # issue 17: the user's own language, "" when not chosen
     "created_at",
     "updated_at",
 }

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 
 from users.emails import send_templated_email
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,10 @@ pytestmark = pytest.mark.django_db
 def test_nothing_is_sent_before_the_transaction_commits(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send_templated_email(
-            to="a@example.com", subject="Hi", template="verify_email", context={"link": "x", "valid_minutes": 60}
+            recipient=User(email="a@example.com"),
+            subject="Hi",
+            template="verify_email",
+            context={"link": "x", "valid_minutes": 60},
         )
     assert mail.outbox == [] and len(callbacks) == 1
     callbacks[0]()
@@ -27,6 +31,9 @@ def test_a_failing_mail_server_is_logged_not_raised(django_capture_on_commit_cal
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # nothing listens there
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         send_templated_email(
-            to="a@example.com", subject="Hi", template="verify_email", context={"link": "x", "valid_minutes": 60}
+            recipient=User(email="a@example.com"),
+            subject="Hi",
+            template="verify_email",
+            context={"link": "x", "valid_minutes": 60},
         )
     assert "Could not run the background task for the 'verify_email' e-mail" in caplog.text

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -114,7 +115,7 @@ class LocalUploadView(APIView):
         if local.request_too_large(request.META.get("CONTENT_LENGTH")):
             # Refused before the body is read.
             return Response(
-                {"detail": "The upload exceeds the size limit."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+                {"detail": _("The upload exceeds the size limit.")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )
         key = services.local_upload_store(fields=request.data, file=request.FILES.get("file"))
         return Response({"key": key}, status=status.HTTP_201_CREATED)
@@ -166,7 +167,7 @@ class LocalStreamView(APIView):
             byte_range = streaming.parse_range(request.headers.get("Range"), size)
         except streaming.RangeNotSatisfiable:
             return Response(
-                {"detail": "The requested range is not satisfiable."},
+                {"detail": _("The requested range is not satisfiable.")},
                 status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
                 headers={"Content-Range": f"bytes */{size}"},
             )

@@ -41,6 +41,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 
 from core.cache import Stamped
 from core.exceptions import ServiceError
@@ -121,10 +122,10 @@ def verify_upload_policy(fields: Mapping[str, Any]) -> UploadGrant:
     for name in ("policy", "key", "x-amz-signature"):
         value = fields.get(name)
         if not isinstance(value, str) or not value:
-            raise UploadRefused("This field is required.", field=name)
+            raise UploadRefused(_("This field is required."), field=name)
     policy, signature = fields["policy"], fields["x-amz-signature"]
     if not constant_time_compare(signature, _signer().signature(policy)):
-        raise UploadRefused("The upload policy's signature is invalid.", status=403)
+        raise UploadRefused(_("The upload policy's signature is invalid."), status=403)
     try:
         document = json.loads(base64.b64decode(policy, validate=True))
         conditions = {k: v for item in document["conditions"] if isinstance(item, dict) for k, v in item.items()}
@@ -132,11 +133,11 @@ def verify_upload_policy(fields: Mapping[str, Any]) -> UploadGrant:
         expires = datetime.fromisoformat(document["expiration"])
         grant = UploadGrant(video_id=str(conditions["videoId"]), key=str(conditions["key"]), max_bytes=int(sizes[2]))
     except (ValueError, TypeError, KeyError, IndexError, StopIteration, binascii.Error):
-        raise UploadRefused("The upload policy is malformed.", status=403) from None
+        raise UploadRefused(_("The upload policy is malformed."), status=403) from None
     if timezone.now() >= expires:
-        raise UploadRefused("The upload policy has expired: request new upload credentials.", status=403)
+        raise UploadRefused(_("The upload policy has expired: request new upload credentials."), status=403)
     if fields["key"] != grant.key:
-        raise UploadRefused("The key does not match the upload policy.", status=403)
+        raise UploadRefused(_("The key does not match the upload policy."), status=403)
     return grant
 
 
@@ -152,15 +153,20 @@ def request_too_large(content_length: str | None) -> bool:
 def check_upload_file(file, grant: UploadGrant) -> None:
     """The file itself: present, not empty, within the size limit, a video content type."""
     if file is None:
-        raise UploadRefused("No file was submitted.", field="file")
+        raise UploadRefused(_("No file was submitted."), field="file")
     limit = min(grant.max_bytes, settings.VIDEO_UPLOAD_MAX_BYTES)
     if file.size > limit:
-        raise UploadRefused(f"The file is larger than the {limit}-byte limit.", status=413)
+        raise UploadRefused(_("The file is larger than the %(limit)s-byte limit.") % {"limit": limit}, status=413)
     if file.size == 0:
-        raise UploadRefused("The submitted file is empty.", field="file")
+        raise UploadRefused(_("The submitted file is empty."), field="file")
     content_type = (file.content_type or "").lower()
     if not VIDEO_CONTENT_TYPE.match(content_type):
-        raise UploadRefused(f"Only video files may be uploaded, not {content_type or 'untyped data'}.", field="file")
+        raise UploadRefused(
+            _("Only video files may be uploaded, not %(type)s.") % {"type": content_type}
+            if content_type
+            else _("Only video files may be uploaded, not untyped data."),
+            field="file",
+        )
 
 
 # --- Stream tokens ----------------------------------------------------------------------------
@@ -207,9 +213,9 @@ def read_stream_token(token: str) -> StreamGrant:
         if not isinstance(video_id, str) or not (viewer_id is None or isinstance(viewer_id, str)):
             raise TypeError("malformed grant")
     except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error):
-        raise StreamTokenRefused("Not found.", status=404) from None
+        raise StreamTokenRefused(_("Not found."), status=404) from None
     if time.time() >= expires:
-        raise StreamTokenRefused("This playback link has expired: reload the lesson.", status=403)
+        raise StreamTokenRefused(_("This playback link has expired: reload the lesson."), status=403)
     return StreamGrant(video_id=video_id, viewer_id=viewer_id)
 
 
@@ -270,7 +276,7 @@ class LocalProvider(VideoProvider):
     def playback(self, video_id: str, *, viewer) -> dict[str, str]:
         file_key = uploaded_file_key(video_id)
         if not file_key:
-            raise VideoProviderError("This video has not been uploaded yet.", status=503)
+            raise VideoProviderError(_("This video has not been uploaded yet."), status=503)
         ttl = settings.VIDEO_OTP_TTL_SECONDS
         token = stream_token(video_id, viewer_id=viewer_id_of(viewer), ttl=ttl)
         if storage_serves_files():
@@ -283,6 +289,6 @@ class LocalProvider(VideoProvider):
     def video_info(self, video_id: str) -> VideoInfo:
         upload = VideoUpload.objects.filter(video_id=video_id, provider=self.name).first()
         if upload is None:
-            raise VideoProviderError("No such video was uploaded here.", status=502)
+            raise VideoProviderError(_("No such video was uploaded here."), status=502)
         # The local provider does not decode videos: their length stays unknown (0).
         return VideoInfo(status=VideoStatus.READY if upload.file_key else VideoStatus.PENDING, duration_seconds=0)

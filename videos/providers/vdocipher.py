@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 import requests
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -42,13 +43,13 @@ CLIENT_PAYLOAD_KEYS = (
 WATERMARK = {"type": "rtext", "alpha": "0.30", "color": "0xFFFFFF", "size": "14", "interval": "5000"}
 LOGGED_BODY_CHARS = 2000
 
-UNAVAILABLE = "The video service is unavailable at the moment. Please try again shortly."
-TIMED_OUT = "The video service did not answer in time. Please try again shortly."
-UNREACHABLE = "The video service cannot be reached at the moment. Please try again shortly."
-FAILED = "The video service failed to process the request."
-REFUSED = "The video service refused the request."
-UNKNOWN_VIDEO = "The video service does not know this video."
-GARBLED = "The video service sent an unexpected answer."
+UNAVAILABLE = _("The video service is unavailable at the moment. Please try again shortly.")
+TIMED_OUT = _("The video service did not answer in time. Please try again shortly.")
+UNREACHABLE = _("The video service cannot be reached at the moment. Please try again shortly.")
+FAILED = _("The video service failed to process the request.")
+REFUSED = _("The video service refused the request.")
+UNKNOWN_VIDEO = _("The video service does not know this video.")
+GARBLED = _("The video service sent an unexpected answer.")
 
 
 @functools.cache

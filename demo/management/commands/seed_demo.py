@@ -7,6 +7,9 @@ unanswered, a discussion) and an announcement, an upcoming live session with reg
 students, and an admin. Idempotent: run it as often as
 you like."""
 
+# Courses and categories in Russian and Uzbek on purpose: their letters are no look-alikes.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -53,6 +56,35 @@ CATEGORIES = [
     ("Languages", "English and other languages for study and work."),
     ("Business", "Entrepreneurship, marketing and finance."),
 ]
+
+# The categories' names and descriptions in the other languages (issue 17), per language.
+CATEGORY_TRANSLATIONS = {
+    "Programming": {
+        "ru": ("Программирование", "Пишите программы: от первых скриптов до промышленных систем."),
+        "es": ("Programación", "Escribe software, desde los primeros scripts hasta sistemas en producción."),
+        "uz": ("Dasturlash", "Dasturlar yozing: birinchi skriptlardan tortib ishlab chiqarish tizimlarigacha."),
+    },
+    "Mathematics": {
+        "ru": ("Математика", "Анализ, алгебра и математика, на которой стоят данные и инженерия."),
+        "es": ("Matemáticas", "Cálculo, álgebra y las matemáticas detrás de los datos y la ingeniería."),
+        "uz": ("Matematika", "Matematik tahlil, algebra va ma’lumotlar hamda muhandislik asosidagi matematika."),
+    },
+    "Data Science": {
+        "ru": ("Наука о данных", "Статистика, машинное обучение и анализ данных."),
+        "es": ("Ciencia de datos", "Estadística, aprendizaje automático y análisis de datos."),
+        "uz": ("Ma’lumotlar fani", "Statistika, mashinali oʻqitish va ma’lumotlar tahlili."),
+    },
+    "Languages": {
+        "ru": ("Языки", "Английский и другие языки для учёбы и работы."),
+        "es": ("Idiomas", "Inglés y otros idiomas para estudiar y trabajar."),
+        "uz": ("Tillar", "Oʻqish va ish uchun ingliz va boshqa tillar."),
+    },
+    "Business": {
+        "ru": ("Бизнес", "Предпринимательство, маркетинг и финансы."),
+        "es": ("Negocios", "Emprendimiento, marketing y finanzas."),
+        "uz": ("Biznes", "Tadbirkorlik, marketing va moliya."),
+    },
+}
 
 TUTORS = [
     ("tutor1@example.com", "Aziza", "Karimova", "Software engineer and Python teacher"),
@@ -124,7 +156,40 @@ COURSES = [
         "USD",
         "Complexity, sorting, graphs and dynamic programming.",
     ),
+    # One course taught in each of the other languages (the ones above are in English).
+    ("Python с нуля", "Programming", 2, "1490", "RUB", "Переменные, циклы и функции: ваши первые программы на Python."),
+    (
+        "Cálculo diferencial desde cero",
+        "Mathematics",
+        1,
+        "24.00",
+        "EUR",
+        "Límites, derivadas y sus aplicaciones, con ejemplos resueltos.",
+    ),
+    (
+        "Ma’lumotlar tahlili asoslari",
+        "Data Science",
+        2,
+        "300000",
+        "UZS",
+        "Python yordamida ma’lumotlarni tahlil qilish va statistika asoslari.",
+    ),
 ]
+# The language each course is taught in, when not the default (English).
+COURSE_LANGUAGES = {
+    "Python с нуля": "ru",
+    "Cálculo diferencial desde cero": "es",
+    "Ma’lumotlar tahlili asoslari": "uz",
+}
+# The demo accounts' own languages (the others have none: requests follow Accept-Language and
+# their e-mails are in English).
+ACCOUNT_LANGUAGES = {
+    "tutor1@example.com": "uz",
+    "tutor3@example.com": "ru",
+    "student1@example.com": "uz",
+    "student2@example.com": "es",
+    "student3@example.com": "ru",
+}
 
 PARTS = ["Getting started", "Core ideas", "Putting it into practice"]
 LESSONS = ["Introduction", "Key concepts", "Worked example", "Exercises and review"]
@@ -292,7 +357,14 @@ class Command(BaseCommand):
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email, password, first_name=first, last_name=last, role=role, is_email_verified=True, **extra
+                email,
+                password,
+                first_name=first,
+                last_name=last,
+                role=role,
+                is_email_verified=True,
+                language=ACCOUNT_LANGUAGES.get(email, ""),
+                **extra,
             )
         elif not user.check_password(password):
             user.set_password(password)
@@ -300,9 +372,16 @@ class Command(BaseCommand):
         return user
 
     def category(self, name: str, description: str) -> Category:
-        return Category.objects.filter(name=name).first() or services.category_create(
+        category = Category.objects.filter(name=name).first() or services.category_create(
             name=name, description=description
         )
+        if not category.translations and name in CATEGORY_TRANSLATIONS:
+            category.translations = {
+                language: {"name": translated, "description": text}
+                for language, (translated, text) in CATEGORY_TRANSLATIONS[name].items()
+            }
+            category.save(update_fields=["translations", "updated_at"])
+        return category
 
     def course(self, spec, categories, tutors) -> Course:
         title, category, tutor_index, price, currency, description = spec
@@ -316,6 +395,7 @@ class Command(BaseCommand):
             category=categories[category],
             price=Decimal(price),
             currency=currency,
+            language=COURSE_LANGUAGES.get(title),
             is_published=True,
             level=LEVELS.get(title, "all"),
         )
