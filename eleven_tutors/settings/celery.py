@@ -28,6 +28,9 @@ CELERY_TASK_ROUTES = {
     "courses.tasks.lesson_video_sync": {"queue": "media"},  # videos/tasks.py keeps this name
     "community.tasks.*": {"queue": "email"},  # announcements: fan-out and e-mail batches
     "payments.tasks.*": {"queue": "payments"},
+    # Notifications: the fan-out, WebSocket and push on the default queue (they must be quick),
+    # their e-mails with the others.
+    "notifications.tasks.deliver_email": {"queue": "email"},
 }
 # Beat asks Stripe about stale PENDING payments this often (payments.tasks.reconcile_payments).
 PAYMENT_RECONCILE_INTERVAL_SECONDS = errors.get(env.int, "PAYMENT_RECONCILE_INTERVAL_SECONDS", default=600)
