@@ -27,6 +27,8 @@ from django.utils import timezone
 from core.exceptions import Conflict, ServiceError
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
+from notifications import kinds as notification_kinds
+from notifications.services import notify
 from payments import stripe_gateway
 from payments.models import Order, OrderItem, Payment, PaymentMethod, PaymentReason, PaymentStatus, WebhookEvent
 from users.emails import frontend_url, send_templated_email
@@ -256,6 +258,15 @@ def payment_refunded(*, payment_id) -> str:
             student_id=payment.user_id,
             course_ids=[item.course_id for item in payment.order.items.all()],
             source=EnrollmentSource.PAYMENT,
+        )
+        notify(
+            recipients=[payment.user_id],
+            kind=notification_kinds.REFUND_PROCESSED,
+            title="Your refund was processed",
+            body=f"{payment.amount} {payment.currency} will be back on your card within a few days.",
+            url="/account/payments",
+            data={"payment_id": str(payment.pk), "amount": str(payment.amount), "currency": payment.currency},
+            dedupe_key=f"refund:{payment.pk}",
         )
     return f"payment {payment.pk} refunded"
 
