@@ -226,3 +226,17 @@ def test_seed_demo_community(seeded, client_for):
         f"/api/community/announcements/?course={announcement.course.slug}"
     )
     assert [a["title"] for a in response.json()["results"]] == [announcement.title]
+
+
+def test_seed_demo_fills_the_inboxes_once(debug, django_capture_on_commit_callbacks):
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {"thread_reply", "answer_accepted", "course_question", "course_announcement", "new_review"} <= kinds, kinds
+    assert Notification.objects.filter(recipient__email="tutor1@example.com").exists()
+    total = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    assert Notification.objects.count() == total, "a rerun notifies nobody again"
