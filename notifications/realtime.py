@@ -17,18 +17,34 @@ def group_name(user_id) -> str:
     return f"notifications.user.{user_id}"
 
 
-def _group_send(user_id, message: dict) -> None:
+def _group_send_many(messages: list[tuple[object, dict]]) -> None:
+    """Send ``(user_id, message)`` pairs in one event loop (one connection to Redis for a batch)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send_all() -> None:
+        for user_id, message in messages:
+            await layer.group_send(group_name(user_id), message)
+
     try:
-        async_to_sync(layer.group_send)(group_name(user_id), message)
+        async_to_sync(send_all)()
     except Exception:
-        logger.exception("Could not send %s to the sockets of user %s", message.get("type"), user_id)
+        logger.exception("Could not send %s messages to the users' sockets", len(messages))
 
 
-def notification_send(*, user_id, notification: dict, unread_count: int) -> None:
-    _group_send(user_id, {"type": "notification.created", "notification": notification, "unread_count": unread_count})
+def _group_send(user_id, message: dict) -> None:
+    _group_send_many([(user_id, message)])
+
+
+def notifications_send(items: list[tuple[object, dict, int]]) -> None:
+    """New notifications, ``(user_id, notification payload, unread count)``, to their sockets."""
+    _group_send_many(
+        [
+            (user_id, {"type": "notification.created", "notification": payload, "unread_count": unread_count})
+            for user_id, payload, unread_count in items
+        ]
+    )
 
 
 def unread_count_send(*, user_id, unread_count: int) -> None:

@@ -157,12 +157,9 @@ def notifications_deliver(*, notification_ids: list[int]) -> dict[str, int]:
         )
         live = [n for n in notifications if n.pk in realtime_ids]
         counts = selectors.unread_counts(user_ids={n.recipient_id for n in live})
-        for notification in live:
-            realtime.notification_send(
-                user_id=notification.recipient_id,
-                notification=notification_payload(notification),
-                unread_count=counts.get(notification.recipient_id, 0),
-            )
+        realtime.notifications_send(
+            [(n.recipient_id, notification_payload(n), counts.get(n.recipient_id, 0)) for n in live]
+        )
         started[Channel.REALTIME.value] = len(live)
     for pk, _notification_id, channel in pending:
         if channel == Channel.EMAIL:
