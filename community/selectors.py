@@ -228,8 +228,8 @@ def announcement_detail(*, announcement: Announcement) -> Announcement:
 
 def announcement_recipient_ids(*, course: Course) -> QuerySet:
     """Ids of the students an announcement is e-mailed to: active enrolments, active accounts,
-    in id order (the fan-out pages through them). Notification preferences, once they exist,
-    are applied here."""
+    in id order (the fan-out pages through them). Each batch notifies them all in-app
+    (``notifications``); the e-mail skips those who switched it off."""
     return (
         Enrollment.objects.filter(course=course, is_active=True, student__is_active=True)
         .order_by("student_id")

@@ -27,6 +27,9 @@ from core.i18n import recipient_language
 from core.services import model_update
 from core.tasks import enqueue_on_commit
 from courses.models import Course, Lesson
+from notifications import kinds as notification_kinds
+from notifications import selectors as notification_selectors
+from notifications.services import notify
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ def thread_create(
 ) -> Thread:
     if lesson is not None and lesson.part.course_id != course.pk:
         raise ServiceError(_("The lesson is not part of this course."), field="lesson")
-    return Thread.objects.create(
+    thread = Thread.objects.create(
         course=course,
         lesson=lesson,
         author=author,
@@ -62,6 +65,23 @@ def thread_create(
         body_html=markdown_to_html(body),
         last_activity_at=timezone.now(),
     )
+    if kind == ThreadKind.QUESTION:
+        # The course's tutors hear of a new question (not the tutor who asked it).
+        notify(
+            recipients=course.tutors.exclude(pk=author.pk).values_list("pk", flat=True),
+            kind=notification_kinds.COURSE_QUESTION,
+            title=f"New question in “{course.title}”",
+            body=title,
+            url=_thread_path(thread, course),
+            data={"course_title": course.title, "thread_title": title, "thread_id": thread.pk},
+            dedupe_key=f"thread:{thread.pk}",
+        )
+    return thread
+
+
+def _thread_path(thread: Thread, course: Course) -> str:
+    """The web client's page of a thread."""
+    return f"/courses/{course.slug}/community/threads/{thread.pk}"
 
 
 def thread_update(*, thread: Thread, data: dict) -> tuple[Thread, bool]:
@@ -111,6 +131,21 @@ def reply_create(*, author: User, thread: Thread, body: str, parent: Reply | Non
         thread=thread, parent=parent, author=author, body=body, body_html=markdown_to_html(body)
     )
     Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
+    if thread.author_id and thread.author_id != author.pk:
+        notify(
+            recipients=[thread.author_id],
+            kind=notification_kinds.THREAD_REPLY,
+            title=f"New reply to “{thread.title}”",
+            body=body[:300],
+            url=_thread_path(thread, thread.course),
+            data={
+                "thread_id": thread.pk,
+                "reply_id": reply.pk,
+                "thread_title": thread.title,
+                "author": author.full_name,
+            },
+            dedupe_key=f"reply:{reply.pk}",
+        )
     return reply
 
 
@@ -150,7 +185,16 @@ def thread_accept(*, thread: Thread, reply: Reply | None) -> Thread:
             raise ServiceError(_("The reply is not part of this thread."), field="reply_id")
         if reply.is_deleted or reply.is_hidden:
             raise ServiceError(_("A deleted or hidden reply cannot be the accepted answer."), field="reply_id")
-    thread, _unused = model_update(instance=thread, fields=("accepted_reply",), data={"accepted_reply": reply})
+    thread, changed = model_update(instance=thread, fields=("accepted_reply",), data={"accepted_reply": reply})
+    if changed and reply is not None and reply.author_id and reply.author_id != thread.author_id:
+        notify(
+            recipients=[reply.author_id],
+            kind=notification_kinds.ANSWER_ACCEPTED,
+            title=f"Your answer to “{thread.title}” was accepted",
+            url=_thread_path(thread, thread.course),
+            data={"thread_id": thread.pk, "reply_id": reply.pk, "thread_title": thread.title},
+            dedupe_key=f"accepted:{reply.pk}",
+        )
     return thread
 
 
@@ -289,6 +333,24 @@ def announcement_send_batch(*, announcement_id: int, student_ids: list[str]) -> 
     students = list(selectors.announcement_recipients(student_ids=student_ids, course=course))
     if not students:
         return 0
+    link_path = f"/courses/{course.slug}/announcements/{announcement.pk}"
+    # In their inboxes (and on their sockets and devices): the same batch, a fixed number of
+    # queries; the e-mail below goes to those who did not switch it off.
+    notify(
+        recipients=[student.pk for student in students],
+        kind=notification_kinds.COURSE_ANNOUNCEMENT,
+        title=f"[{course.title}] {announcement.title}",
+        body=announcement.body[:300],
+        url=link_path,
+        data={"course_title": course.title, "announcement_id": announcement.pk},
+        dedupe_key=f"announcement:{announcement.pk}",
+    )
+    opted_out = notification_selectors.email_opted_out_ids(
+        user_ids=[student.pk for student in students], kind=notification_kinds.COURSE_ANNOUNCEMENT
+    )
+    students = [student for student in students if student.pk not in opted_out]
+    if not students:
+        return 0
     context = {
         "frontend_url": settings.FRONTEND_URL,
         "course_title": course.title,
@@ -296,7 +358,7 @@ def announcement_send_batch(*, announcement_id: int, student_ids: list[str]) -> 
         "body": announcement.body,
         "body_html": announcement.body_html,
         "author": announcement.author.full_name if announcement.author else "",
-        "link": f"{settings.FRONTEND_URL}/courses/{course.slug}/announcements/{announcement.pk}",
+        "link": f"{settings.FRONTEND_URL}{link_path}",
     }
     subject = f"[{course.title}] {announcement.title}"[:200]
     rendered: dict[str, tuple[str, str]] = {}  # once per language of the batch's recipients

@@ -32,6 +32,8 @@ from courses.models import (
     VideoStatus,
 )
 from courses.signals import enrolments_deactivated
+from notifications import kinds as notification_kinds
+from notifications.services import notify
 from users.emails import frontend_url, send_templated_email
 from users.models import User
 
@@ -227,6 +229,14 @@ def tutor_invitation_create(*, course: Course, invitee: User, by: User | None) -
             "link": frontend_url("/tutor-invitations", invitation=str(invitation.pk)),
         },
     )
+    notify(
+        recipients=[invitee.pk],
+        kind=notification_kinds.TUTOR_INVITATION_RECEIVED,
+        title=f"{inviter} invites you to teach “{course.title}”",
+        url=f"/tutor-invitations?invitation={invitation.pk}",
+        data={"invitation_id": str(invitation.pk), "course_title": course.title, "inviter": inviter},
+        dedupe_key=f"invitation:{invitation.pk}",
+    )
     return invitation, True
 
 
@@ -260,6 +270,16 @@ def tutor_invitation_accept(*, invitation: TutorInvitation, user: User) -> Tutor
     _tutor_invitation_answer(invitation=invitation, status=TutorInvitationStatus.ACCEPTED)
     invitation.course.tutors.add(user)  # a no-op if they teach it already; invalidates the catalog cache
     course_search_refresh(courses=Course.objects.filter(pk=invitation.course_id))
+    if invitation.invited_by_id and invitation.invited_by_id != user.pk:
+        course = invitation.course
+        notify(
+            recipients=[invitation.invited_by_id],
+            kind=notification_kinds.TUTOR_INVITATION_ACCEPTED,
+            title=f"{user.full_name or user.email} now co-teaches “{course.title}”",
+            url=f"/courses/{course.slug}",
+            data={"invitation_id": str(invitation.pk), "course_title": course.title, "invitee": user.full_name},
+            dedupe_key=f"invitation:{invitation.pk}",
+        )
     return invitation
 
 
@@ -380,7 +400,34 @@ def enrollment_activate(*, student: User, course: Course, source: str) -> tuple[
         enrollment.source = source
         enrollment.save(update_fields=["is_active", "source", "updated_at"])
         created = True
+    if created:
+        _enrollment_notify(enrollment, student=student, course=course)
     return enrollment, created
+
+
+def _enrollment_notify(enrollment: Enrollment, *, student: User, course: Course) -> None:
+    """The student hears their enrolment is confirmed, the course's tutors that someone enrolled:
+    once per activation (the key names it), however often a webhook announces the payment."""
+    activation = f"enrolment:{enrollment.pk}:{enrollment.updated_at.timestamp():.6f}"
+    path = f"/courses/{course.slug}"
+    notify(
+        recipients=[student.pk],
+        kind=notification_kinds.ENROLMENT_CONFIRMED,
+        title=f"You are enrolled in “{course.title}”",
+        body="Your course is ready: start learning.",
+        url=path,
+        data={"course_id": str(course.pk), "course_title": course.title, "source": enrollment.source},
+        dedupe_key=activation,
+    )
+    notify(
+        recipients=course.tutors.exclude(pk=student.pk).values_list("pk", flat=True),
+        kind=notification_kinds.NEW_ENROLMENT,
+        title=f"New student in “{course.title}”",
+        body=f"{student.full_name or 'A student'} enrolled.",
+        url=path,
+        data={"course_id": str(course.pk), "course_title": course.title, "student_id": str(student.pk)},
+        dedupe_key=activation,
+    )
 
 
 def enrollment_create_free(*, student: User, course: Course) -> tuple[Enrollment, bool]:

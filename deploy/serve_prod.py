@@ -1,8 +1,10 @@
 """``make serve-prod``: the production stack on this machine, without Docker.
 
-Runs, in order, ``manage.py migrate`` and ``manage.py collectstatic``, then three long-running
-processes: gunicorn (deploy/gunicorn.conf.py), a Celery worker (every queue) and Celery beat.
-It stays in the foreground; Ctrl-C (SIGINT) or SIGTERM stops the three gracefully (SIGTERM:
+Runs, in order, ``manage.py migrate`` and ``manage.py collectstatic``, then four long-running
+processes: gunicorn (deploy/gunicorn.conf.py), daphne for the WebSockets (``/ws/``, on
+``--ws-bind``: HOST:PORT+1 by default; nginx sends ``/ws/`` there, deploy/nginx.conf), a Celery
+worker (every queue) and Celery beat.
+It stays in the foreground; Ctrl-C (SIGINT) or SIGTERM stops them gracefully (SIGTERM:
 gunicorn finishes the requests in flight, the worker the tasks it is running), and any of them
 dying stops the others too (exit code 1). The same commands, one process each, are the
 Dockerfile's and docker-compose.yml's services and the systemd units (docs/deployment.md).
@@ -29,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 QUEUES = "default,email,media,payments"  # eleven_tutors/settings/celery.py, CELERY_TASK_ROUTES
+# daphne: closes idle HTTP after 60 s (it serves only /ws/), logs through Django's LOGGING.
+ASGI_ARGS = ["--proxy-headers", "--http-timeout", "60", "eleven_tutors.asgi:application"]
 STOP_TIMEOUT = 40  # seconds: gunicorn's graceful timeout (30 s) and some
 
 
@@ -65,11 +69,24 @@ def commands(args: argparse.Namespace, state: Path) -> dict[str, list[str]]:
     worker = [*celery, "worker", "--loglevel", "INFO", "--queues", QUEUES, "--hostname", "worker@%h"]
     if args.worker_concurrency:
         worker += ["--concurrency", str(args.worker_concurrency)]
+    ws_host, ws_port = ws_bind(args)
     return {
         "web": [str(BIN / "gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py")],
+        # WebSockets (Django Channels): an ASGI server of its own, the channel layer in Redis.
+        "asgi": [str(BIN / "daphne"), "--bind", ws_host, "--port", ws_port, *ASGI_ARGS],
         "worker": worker,
         "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(state / "celerybeat-schedule")],
     }
+
+
+def ws_bind(args: argparse.Namespace) -> tuple[str, str]:
+    """daphne's HOST and PORT: ``--ws-bind``, else gunicorn's host and the next port."""
+    if getattr(args, "ws_bind", None):
+        host, port = args.ws_bind.rsplit(":", 1)
+    else:
+        host, port = args.bind.rsplit(":", 1)
+        port = str(int(port) + 1)
+    return host.strip("[]"), port
 
 
 def stop(processes: dict[str, subprocess.Popen]) -> None:
@@ -91,6 +108,7 @@ def stop(processes: dict[str, subprocess.Popen]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT for gunicorn (default 127.0.0.1:8000)")
+    parser.add_argument("--ws-bind", default="", help="HOST:PORT for daphne, the WebSockets (default: PORT+1)")
     parser.add_argument("--state-dir", default=str(ROOT / ".serve-prod"), help="secret key, beat schedule, metrics")
     parser.add_argument("--worker-concurrency", type=int, default=0, help="Celery worker processes (default: CPUs)")
     args = parser.parse_args(argv)
@@ -122,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         # then stops each process the graceful way (gunicorn takes SIGINT as "quit now").
         processes[name] = subprocess.Popen(command, env=env, cwd=ROOT, process_group=0)  # noqa: S603
         log(f"started {name} (pid {processes[name].pid}): {' '.join(command)}")
-    log(f"serving on http://{args.bind}/ (Ctrl-C stops everything)")
+    log(f"serving on http://{args.bind}/ and ws://{':'.join(ws_bind(args))}/ws/ (Ctrl-C stops everything)")
 
     failed = None
     while not stopping and failed is None:

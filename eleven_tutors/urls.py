@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/community/", include("community.api.urls")),
     path("api/live/", include("live.api.urls")),
     path("api/core/", include("core.api.urls")),
+    path("api/notifications/", include("notifications.api.urls")),
     # Prometheus (core.observability): open on the embedded default, token or IP in production.
     path("metrics", metrics_view, name="prometheus-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

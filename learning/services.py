@@ -31,6 +31,8 @@ from learning import selectors
 from learning.models import COMPLETION_THRESHOLD, Certificate, LessonProgress, LessonView, Review
 from learning.pdf import certificate_pdf_render
 from learning.selectors import certificate_student_name, certificate_verify_api_path, certificate_verify_url
+from notifications import kinds as notification_kinds
+from notifications.services import notify
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -163,6 +165,15 @@ def review_create(*, user: User, course: Course, rating: int, text: str = "") ->
     except IntegrityError:
         raise Conflict(_("You have already reviewed this course: edit your review instead.")) from None
     _course_rating_refresh(course.pk)
+    notify(
+        recipients=course.tutors.exclude(pk=user.pk).values_list("pk", flat=True),
+        kind=notification_kinds.NEW_REVIEW,
+        title=f"New {rating}-star review of “{course.title}”",
+        body=text[:300],
+        url=f"/courses/{course.slug}/reviews",
+        data={"review_id": str(review.pk), "course_title": course.title, "rating": rating},
+        dedupe_key=f"review:{review.pk}",
+    )
     return review
 
 
@@ -205,6 +216,15 @@ def certificate_issue(*, student: User, course: Course) -> Certificate:
         return existing
     logger.info("Certificate %s issued to %s for course %s", certificate.pk, student.pk, course.pk)
     certificate_render_schedule(certificate_id=certificate.pk)
+    notify(
+        recipients=[student.pk],
+        kind=notification_kinds.CERTIFICATE_ISSUED,
+        title=f"Your certificate for “{course.title}” is ready",
+        body="Congratulations on completing the course.",
+        url=f"/courses/{course.slug}/certificate",
+        data={"certificate_id": str(certificate.pk), "course_title": course.title},
+        dedupe_key=f"certificate:{certificate.pk}",
+    )
     return certificate
 
 

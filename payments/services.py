@@ -30,6 +30,8 @@ from core.exceptions import Conflict, Forbidden, ServiceError
 from core.i18n import format_date, format_money
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
+from notifications import kinds as notification_kinds
+from notifications.services import notify
 from payments import ledger, pricing, signals, stripe_gateway
 from payments.models import (
     CartItem,
@@ -424,6 +426,21 @@ def _items_refunded(payment: Payment, items: list[OrderItem]) -> None:
             student_id=payment.user_id,
             course_ids=[item.course_id for item in items],
             source=EnrollmentSource.PAYMENT,
+        )
+        amount = sum((item.amount for item in items), Decimal("0"))
+        notify(
+            recipients=[payment.user_id],
+            kind=notification_kinds.REFUND_PROCESSED,
+            title="Your refund was processed",
+            body=f"{amount} {payment.currency} will be back on your card within a few days.",
+            url="/account/payments",
+            data={
+                "payment_id": str(payment.pk),
+                "amount": str(amount),
+                "currency": payment.currency,
+                "course_ids": [str(item.course_id) for item in items],
+            },
+            dedupe_key=f"refund:{payment.pk}:{','.join(sorted(str(item.pk) for item in items))}",
         )
     _ledger_changed(ledger.debit_items(payment=payment, items=items))
 

@@ -19,6 +19,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.exceptions import ServiceError
 from core.services import model_update
+from notifications import kinds as notification_kinds
+from notifications import services as notifications
 from users.emails import frontend_url, send_templated_email
 from users.models import OnboardingAnswer, Role, User, looks_like_user_id
 from users.signals import user_language_changed, user_renamed
@@ -84,6 +86,7 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
     if "email" in data:
         data["email"] = User.objects.normalize_email(data["email"])
     email_changed = "email" in data and data["email"] != user.email
+    previous_email = user.email
     if email_changed and not (by_admin and "is_email_verified" in data):
         data["is_email_verified"] = False
         fields += ("is_email_verified",)
@@ -98,6 +101,16 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
         raise ServiceError(_("This username is taken."), field="username") from None
     if email_changed and not user.is_email_verified:
         email_verification_send(user=user)
+    if email_changed:
+        # A security notice, to the previous address too (it cannot be switched off).
+        notifications.notify(
+            recipients=[user.pk],
+            kind=notification_kinds.EMAIL_CHANGED,
+            title="Your e-mail address was changed",
+            body=f"Your account's e-mail address is now {user.email}. Not you? Reset your password.",
+            url="/account",
+            data={"previous_email": previous_email, "new_email": user.email},
+        )
     if renamed:
         # In this transaction: the course search text and the certificates follow the new name.
         user_renamed.send(sender=User, user=user)
@@ -122,6 +135,7 @@ def user_tokens_revoke(*, user: User) -> None:
     )
     user.tokens_valid_after = timezone.now()
     user.save(update_fields=["tokens_valid_after"])
+    notifications.user_sockets_close(user_id=user.pk, reason="tokens_revoked")
 
 
 @transaction.atomic
@@ -137,6 +151,8 @@ def refresh_token_blacklist(*, user: User, refresh: RefreshToken) -> None:
     if str(refresh.payload.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])) != str(user.pk):
         raise InvalidToken(_("This refresh token does not belong to you."))
     refresh.blacklist()
+    # The user's open sockets close; those of their other sessions reconnect with their tokens.
+    notifications.user_sockets_close(user_id=user.pk, reason="logout")
 
 
 def password_reset_request(*, email: str) -> None:

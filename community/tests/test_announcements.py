@@ -127,7 +127,9 @@ def test_fan_out_to_1000_students_in_bounded_batches_with_fixed_queries(settings
             tasks.announcement_send_batch.delay(announcement.pk, batch)
         per_batch.append(len(queries))
     assert len(set(per_batch)) == 1, f"every batch costs the same number of queries, got {per_batch}"
-    assert per_batch[0] <= 3, per_batch
+    # The recipients, their e-mail preferences, the counter (the in-app notifications are written
+    # once the transaction commits: notifications/tests/test_fan_out.py counts those).
+    assert per_batch[0] <= 4, per_batch
     assert len(mail.outbox) == 999
     assert outsider.email not in {address for message in mail.outbox for address in message.to}
     assert Announcement.objects.get(pk=announcement.pk).emailed_count == 999

@@ -292,3 +292,17 @@ def test_seed_demo_has_a_course_in_each_language_and_translated_categories(seede
     response = api_client.get("/api/courses/courses/", {"language": "uz"}, HTTP_ACCEPT_LANGUAGE="uz")
     [course] = response.json()["results"]
     assert course["language"] == "uz" and course["category"]["name"] == "Ma’lumotlar fani"  # noqa: RUF001
+
+
+def test_seed_demo_fills_the_inboxes_once(debug, django_capture_on_commit_callbacks):
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {"thread_reply", "answer_accepted", "course_question", "course_announcement", "new_review"} <= kinds, kinds
+    assert Notification.objects.filter(recipient__email="tutor1@example.com").exists()
+    total = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    assert Notification.objects.count() == total, "a rerun notifies nobody again"

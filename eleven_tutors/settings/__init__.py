@@ -13,7 +13,8 @@ Django, apps, middleware, templates, passwords, languages and catalogs, static f
 (reverse proxy, CORS/CSRF origins, production security), ``api`` (REST framework, JWT, OpenAPI
 docs, throttles), ``database``, ``cache``, ``storage`` (media, private videos, R2/S3, image
 limits), ``email``, ``video``, ``payments`` (Stripe, currency), ``community`` (edit window,
-announcement e-mail batches), ``live`` (live-session providers, join window, reminders), ``celery`` (queues, beat), ``observability`` (request log, slow-request and
+announcement e-mail batches), ``notifications`` (batches, channel layer, FCM and APNs), ``live`` (live-session
+providers, join window, reminders), ``celery`` (queues, beat), ``observability`` (request log, slow-request and
 slow-query warnings, /metrics, Sentry). They all report into one ``EnvErrors``
 (``base.errors``), raised once after the last of them.
 

@@ -40,6 +40,8 @@ if not ALLOWED_HOSTS:
         errors.require("ALLOWED_HOSTS", "is required when DJANGO_DEBUG=false (comma-separated host names)")
 
 INSTALLED_APPS = [
+    # First: its runserver serves HTTP and WebSocket (ASGI) on the embedded default (make run).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -55,7 +57,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "channels",
     "core",
+    "notifications",
     "users",
     "courses",
     "videos",

@@ -30,6 +30,9 @@ CELERY_TASK_ROUTES = {
     "community.tasks.*": {"queue": "email"},  # announcements: fan-out and e-mail batches
     "live.tasks.*": {"queue": "email"},  # reminders: a scan that hands e-mails to users.tasks.send_email
     "payments.tasks.*": {"queue": "payments"},
+    # Notifications: the fan-out, WebSocket and push on the default queue (they must be quick),
+    # their e-mails with the others.
+    "notifications.tasks.deliver_email": {"queue": "email"},
 }
 # Beat asks Stripe about stale PENDING payments this often (payments.tasks.reconcile_payments).
 PAYMENT_RECONCILE_INTERVAL_SECONDS = errors.get(env.int, "PAYMENT_RECONCILE_INTERVAL_SECONDS", default=600)

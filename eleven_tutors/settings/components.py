@@ -15,6 +15,7 @@ from eleven_tutors.settings.email import *
 from eleven_tutors.settings.video import *
 from eleven_tutors.settings.payments import *
 from eleven_tutors.settings.community import *
+from eleven_tutors.settings.notifications import *
 from eleven_tutors.settings.live import *
 from eleven_tutors.settings.celery import *
 from eleven_tutors.settings.observability import *

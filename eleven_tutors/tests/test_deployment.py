@@ -28,11 +28,12 @@ CELERY = ["celery", "-A", "eleven_tutors"]
 WORKER = [*CELERY, "worker", "--loglevel", "INFO", "--queues", serve_prod.QUEUES]
 BEAT_HEAD = [*CELERY, "beat", "--loglevel", "INFO", "--schedule"]
 WEB = ["gunicorn", "--config", "deploy/gunicorn.conf.py"]
+ASGI_TAIL = serve_prod.ASGI_ARGS
 
 
 def serve_prod_commands() -> dict[str, list[str]]:
     """make serve-prod's commands, with the programs by name and the config relative to the checkout."""
-    commands = serve_prod.commands(Namespace(worker_concurrency=0), Path("/state"))
+    commands = serve_prod.commands(Namespace(worker_concurrency=0, bind="127.0.0.1:8000"), Path("/state"))
     return {
         name: [Path(part).name if i == 0 else part.replace(f"{ROOT}/", "") for i, part in enumerate(command)]
         for name, command in commands.items()
@@ -42,6 +43,7 @@ def serve_prod_commands() -> dict[str, list[str]]:
 def test_serve_prod_runs_the_commands_the_deployment_files_run():
     commands = serve_prod_commands()
     assert commands["web"] == WEB
+    assert commands["asgi"] == ["daphne", "--bind", "127.0.0.1", "--port", "8001", *ASGI_TAIL]
     assert commands["worker"][: len(WORKER)] == WORKER
     assert commands["beat"][: len(BEAT_HEAD)] == BEAT_HEAD
 
@@ -73,12 +75,13 @@ def compose() -> dict:
 
 def test_compose_has_the_whole_stack(compose):
     services = compose["services"]
-    assert set(services) == {"migrate", "web", "worker", "beat", "postgres", "redis", "nginx"}
+    assert set(services) == {"migrate", "web", "asgi", "worker", "beat", "postgres", "redis", "nginx"}
     assert services["web"]["command"] == WEB
+    assert services["asgi"]["command"] == ["daphne", "--bind", "0.0.0.0", "--port", "8001", *ASGI_TAIL]
     assert services["worker"]["command"] == WORKER
     assert services["beat"]["command"][: len(BEAT_HEAD)] == BEAT_HEAD
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "asgi", "worker", "beat"):
         service = services[name]
         assert service["build"] == "." and service["environment"]["DJANGO_DEBUG"] == "false", name
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
@@ -122,7 +125,15 @@ def unit(name: str) -> configparser.ConfigParser:
     return parser
 
 
-@pytest.mark.parametrize(("name", "expected"), [("web", WEB), ("worker", WORKER), ("beat", BEAT_HEAD)])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("web", WEB),
+        ("asgi", ["daphne", "--bind", "127.0.0.1", "--port", "8001", *ASGI_TAIL]),
+        ("worker", WORKER),
+        ("beat", BEAT_HEAD),
+    ],
+)
 def test_systemd_units_run_the_same_commands(name, expected):
     service = unit(f"11tutors-{name}.service")
     command = shlex.split(service["Service"]["ExecStart"])
@@ -156,6 +167,21 @@ def test_nginx_forwards_what_the_app_trusts():
         assert directive in code, directive
     assert re.search(r"location = /metrics \{\s*return 404;", code), "/metrics is never public"
     assert "server web:8000;" in code
+
+
+def test_nginx_upgrades_websockets_to_the_asgi_server(compose):
+    code = re.sub(r"#[^\n]*", "", (ROOT / "deploy" / "nginx.conf").read_text())
+    block = re.search(r"location /ws/ \{([^}]*)\}", code)
+    assert block, "no nginx location for /ws/"
+    for directive in (
+        "proxy_pass http://eleven_tutors_ws;",
+        "proxy_http_version 1.1;",
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $connection_upgrade;",
+    ):
+        assert directive in block[1], directive
+    assert re.search(r"map \$http_upgrade \$connection_upgrade", code)
+    assert "server asgi:8001;" in code and "8001" in compose["services"]["asgi"]["command"]
 
 
 def test_nginx_sends_local_videos_only_for_the_app():

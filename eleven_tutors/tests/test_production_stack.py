@@ -250,6 +250,8 @@ def stack(database, redis_url, smtp, stripe, tmp_path):
                 str(ROOT / "deploy" / "serve_prod.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
+                "--ws-bind",
+                f"127.0.0.1:{free_port()}",
                 "--state-dir",
                 str(tmp_path / "state"),
                 "--worker-concurrency",

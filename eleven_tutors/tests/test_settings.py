@@ -97,3 +97,25 @@ def test_passwords_are_hashed_with_our_argon2id_hasher_first():
         assert module.PASSWORD_HASHERS[0] == "users.hashers.Argon2idPasswordHasher", module.__name__
         assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in module.PASSWORD_HASHERS
         assert "django.contrib.auth.hashers.Argon2PasswordHasher" in module.PASSWORD_HASHERS
+
+
+def test_half_a_push_configuration_is_refused_at_start_up(tmp_path):
+    result = load_settings(
+        FCM_PROJECT_ID="eleven-tutors",
+        APNS_KEY_ID="ABC123DEFG",
+        NOTIFICATIONS_BATCH_SIZE="0",
+    )
+    assert result.returncode != 0
+    for fragment in (
+        "FCM_SERVICE_ACCOUNT_JSON is required with FCM_PROJECT_ID",
+        "APNS_TEAM_ID is required when any APNS_* variable is set",
+        "APNS_PRIVATE_KEY is required",
+        "APNS_TOPIC is required",
+        "NOTIFICATIONS_BATCH_SIZE must be between 1 and 1000",
+    ):
+        assert fragment in result.stderr, f"missing {fragment!r} in: {result.stderr[-1200:]}"
+    broken = tmp_path / "account.json"
+    broken.write_text('{"client_email": "a@b.c"}')
+    result = load_settings(FCM_PROJECT_ID="eleven-tutors", FCM_SERVICE_ACCOUNT_FILE=str(broken))
+    assert result.returncode != 0
+    assert "the service account lacks private_key, token_uri" in result.stderr, result.stderr[-800:]

@@ -21,6 +21,7 @@ from courses.models import Enrollment
 from courses.tests.factories import CourseFactory, EnrollmentFactory, LessonFactory, PartFactory
 from learning import services
 from learning.models import Certificate, LessonProgress
+from notifications.models import Notification
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -169,12 +170,15 @@ def test_no_certificate_after_a_refund(client_for, learner, course, lessons, dja
 
 
 def test_issuing_is_idempotent(learner, course, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = services.certificate_issue(student=learner, course=course)
         again = services.certificate_issue(student=learner, course=course)
     assert first.pk == again.pk
     assert Certificate.objects.count() == 1
-    assert len(callbacks) == 1, "one render is queued, for the one certificate"
+    assert len(callbacks) == 2, "one render and one notification are queued, for the one certificate"
+    for callback in callbacks:
+        callback()
+    assert Notification.objects.filter(recipient=learner, kind="certificate_issued").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

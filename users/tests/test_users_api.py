@@ -320,6 +320,7 @@ def test_me_patch_email_change_resets_verification_and_sends_a_new_link(
     client_for, make_user, django_capture_on_commit_callbacks
 ):
     user = make_user(is_email_verified=True)
+    previous = user.email
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(user).patch(ME_URL, {"email": "Moved@Example.com"}, format="json")
@@ -329,8 +330,11 @@ def test_me_patch_email_change_resets_verification_and_sends_a_new_link(
     assert response.data["is_email_verified"] is False, "changing the e-mail must reset is_email_verified"
     user.refresh_from_db()
     assert (user.email, user.is_email_verified) == ("moved@example.com", False)
-    assert [m.to for m in mail.outbox] == [["moved@example.com"]], "a verification e-mail goes to the new address"
-    assert "/verify-email?token=" in mail.outbox[0].body
+    verification = [m for m in mail.outbox if "/verify-email?token=" in m.body]
+    assert [m.to for m in verification] == [["moved@example.com"]], "a verification e-mail goes to the new address"
+    # And the security notice (notifications: email_changed), to the previous address as well.
+    notices = [m for m in mail.outbox if m not in verification]
+    assert [sorted(m.to) for m in notices] == [sorted([previous, "moved@example.com"])], mail.outbox
 
 
 def test_me_patch_with_the_same_email_in_another_case_keeps_verification_and_sends_nothing(

@@ -33,6 +33,8 @@ from demo import sample_video
 from learning.models import LessonProgress, LessonView, Review
 from live import services as live_services
 from live.models import LiveSession
+from notifications import kinds as notification_kinds
+from notifications.services import notify
 from payments import ledger
 from payments.models import (
     Coupon,
@@ -344,6 +346,7 @@ class Command(BaseCommand):
             self.learning(by_title, students)
             self.community(by_title, students)
             self.live_sessions(by_title, students)
+            self.notifications(courses)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(courses)} courses, {len(students)} students."))
         self.stdout.write(f"Admin:    {admin.email} / {password}   (also /admin/)")
         self.stdout.write(f"Tutors:   {', '.join(t.email for t in tutors)} / {password}")
@@ -660,3 +663,32 @@ class Command(BaseCommand):
                     body=body,
                     body_html=markdown_to_html(body),
                 )
+
+    def notifications(self, courses: list[Course]) -> None:
+        """Inboxes with something in them (the threads, replies and accepted answers above
+        notified their people already): each announcement for the course's active students, each
+        review for the course's tutors. Keyed by the event, as the apps key them: a rerun adds none."""
+        for announcement in Announcement.objects.select_related("course").order_by("pk"):
+            course = announcement.course
+            notify(
+                recipients=Enrollment.objects.filter(course=course, is_active=True).values_list(
+                    "student_id", flat=True
+                ),
+                kind=notification_kinds.COURSE_ANNOUNCEMENT,
+                title=f"[{course.title}] {announcement.title}",
+                body=announcement.body[:300],
+                url=f"/courses/{course.slug}/announcements/{announcement.pk}",
+                data={"course_title": course.title, "announcement_id": announcement.pk},
+                dedupe_key=f"announcement:{announcement.pk}",
+            )
+        for review in Review.objects.filter(course__in=courses).select_related("course").order_by("pk"):
+            course = review.course
+            notify(
+                recipients=course.tutors.values_list("pk", flat=True),
+                kind=notification_kinds.NEW_REVIEW,
+                title=f"New {review.rating}-star review of “{course.title}”",
+                body=review.text[:300],
+                url=f"/courses/{course.slug}/reviews",
+                data={"review_id": str(review.pk), "course_title": course.title, "rating": review.rating},
+                dedupe_key=f"review:{review.pk}",
+            )
