@@ -53,6 +53,30 @@ class ThrottledDetailMixin:
         raise Throttled(wait=wait, detail=self.throttled_detail)
 
 
+class CacheUnreachable(Exception):
+    """The cache holding the counts raised (connection refused, timeout, ...)."""
+
+
+class _GuardedCache:
+    """The throttle's cache, whose every error becomes CacheUnreachable (and nothing else does)."""
+
+    def __init__(self, cache) -> None:
+        self._cache = cache
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._cache, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            try:
+                return attribute(*args, **kwargs)
+            except Exception as error:
+                raise CacheUnreachable(str(error)) from error
+
+        return call
+
+
 class ThrottleUnavailable(exceptions.APIException):
     """503 from a fail-closed throttle whose counts cannot be read (the cache is down)."""
 
@@ -67,12 +91,14 @@ class ConfigurableRateThrottle(SimpleRateThrottle):
     #: it with 503 (see the module's docstring).
     fail_open: bool = True
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache = _GuardedCache(self.cache)
+
     def allow_request(self, request, view) -> bool:
         try:
             return self.check(request, view)
-        except exceptions.APIException:
-            raise  # the request's own fault (e.g. a malformed body read for the key): its 4xx
-        except Exception:  # the cache backend's connection or timeout error
+        except CacheUnreachable:  # only the cache's own errors: a bad body still gets its 4xx
             logger.warning(
                 "Throttle %s: the cache did not answer; %s",
                 self.scope,
@@ -177,7 +203,7 @@ class FailureThrottle(KeyedThrottleMixin, ConfigurableRateThrottle):
             history = [t for t in self.cache.get(key, []) if t > now - self.duration]
             history.insert(0, now)
             self.cache.set(key, history, self.duration)
-        except Exception:
+        except CacheUnreachable:
             logger.warning("Throttle %s: the cache did not answer; a failure went uncounted", self.scope, exc_info=True)
 
     def reset(self, request, view) -> None:
@@ -186,5 +212,5 @@ class FailureThrottle(KeyedThrottleMixin, ConfigurableRateThrottle):
             return
         try:
             self.cache.delete(key)
-        except Exception:
+        except CacheUnreachable:
             logger.warning("Throttle %s: the cache did not answer; the count was not reset", self.scope, exc_info=True)
