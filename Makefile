@@ -7,7 +7,7 @@ PORT ?= 8000
 # Two workers: the suite is CPU-bound and CI machines have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale fuzz
+.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale fuzz load
 
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
@@ -21,6 +21,7 @@ help:
 	@echo "make schema  - write the OpenAPI schema to schema.yml"
 	@echo "make fuzz    - the schema conformance fuzzing at length: FUZZ_EXAMPLES (60) cases per operation, role and mode, random seed"
 	@echo "make bench   - load-test gunicorn on PostgreSQL with wrk; writes bench/results/<date>.md"
+	@echo "make load    - mixed traffic, 64 connections for 2 min against gunicorn on PostgreSQL (+ Redis); writes bench/results/<date>-load.md"
 	@echo "make bench-scale - list/detail cost at 1x, 10x and 100x the data; writes bench/results/<date>-scale.md"
 
 $(BIN)/python:
@@ -74,6 +75,9 @@ fuzz: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+load: $(VENV)/.dev-installed
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 bench-scale: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py --scale $(BENCH_ARGS)
