@@ -44,6 +44,19 @@ MIX = [
 ]
 
 
+CHECKOUT_COURSE = """
+import os
+from decimal import Decimal
+from courses.models import Course
+from core.slugs import save_with_unique_slug
+from users.models import User
+course = Course(title="Load checkout course", description="For make load.", price=Decimal("9.99"), is_published=True)
+save_with_unique_slug(course, course.title)
+course.tutors.set([User.objects.get(email=os.environ["LOAD_TUTOR"])])
+print(course.pk)
+"""
+
+
 class FakeStripe(BaseHTTPRequestHandler):
     """Just enough of Stripe's API for a checkout: POST /v1/checkout/sessions."""
 
@@ -108,7 +121,7 @@ def requests_of(m: dict, tok: dict) -> dict:
             "POST",
             "/api/payments/payments/",
             json_student,
-            json.dumps({"course_id": m["anonymous_course_slug"]}),
+            json.dumps({"course_id": m["checkout_course"]}),
         ),
         "POST stripe/webhook/": lambda: (
             "POST",
@@ -202,6 +215,13 @@ def main() -> None:
     tok = bench.probe(env, {"tokens": {"student": manifest["student_email"], "tutor": manifest["tutor_email"]}})[
         "tokens"
     ]
+    # Checkouts need a paid course the student is not enrolled in and has no payment for (the
+    # seeded PENDING payment's course becomes theirs when the webhook completes it).
+    made = bench.run(
+        [bench.PYTHON, "manage.py", "shell", "-c", CHECKOUT_COURSE],
+        env={**env, "LOAD_TUTOR": manifest["tutor_email"]},
+    )
+    manifest["checkout_course"] = made.strip().splitlines()[-1]
     build = requests_of(manifest, tok)
     mix = [
         (route, weight) for route, weight in MIX if route != "POST stripe/webhook/" or manifest.get("pending_payment")
