@@ -7,7 +7,7 @@ PORT ?= 8000
 # Two workers: the suite is CPU-bound and CI machines have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale messages
+.PHONY: run serve-prod backup restore test lint format migrate lock schema clean help bench bench-scale messages fuzz load
 
 help:
 	@echo "make run     - install, migrate, load starter data, serve on http://$(HOST):$(PORT)"
@@ -20,7 +20,9 @@ help:
 	@echo "make lock    - re-resolve requirements/*.in into the pinned requirements/*.txt"
 	@echo "make schema  - write the OpenAPI schema to schema.yml"
 	@echo "make messages - extract the translatable strings into locale/<language>/LC_MESSAGES/django.po and compile the .mo files (no GNU gettext needed)"
+	@echo "make fuzz    - the schema conformance fuzzing at length: FUZZ_EXAMPLES (60) cases per operation, role and mode, random seed"
 	@echo "make bench   - load-test gunicorn on PostgreSQL with wrk; writes bench/results/<date>.md"
+	@echo "make load    - mixed traffic, 64 connections for 2 min against gunicorn on PostgreSQL (+ Redis); writes bench/results/<date>-load.md"
 	@echo "make bench-scale - list/detail cost at 1x, 10x and 100x the data; writes bench/results/<date>-scale.md"
 
 $(BIN)/python:
@@ -66,8 +68,17 @@ restore:
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The CI run of eleven_tutors/tests/test_openapi_conformance.py sends 4 derandomized cases per
+# operation, role and mode; this one many more, with a new random seed each time.
+FUZZ_EXAMPLES ?= 60
+fuzz: $(VENV)/.dev-installed
+	CONFORMANCE_EXAMPLES=$(FUZZ_EXAMPLES) CONFORMANCE_RANDOM=1 $(BIN)/python -m pytest $(PYTEST_ARGS) eleven_tutors/tests/test_openapi_conformance.py
+
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+load: $(VENV)/.dev-installed
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 bench-scale: $(VENV)/.dev-installed
 	$(BIN)/python bench/run.py --scale $(BENCH_ARGS)

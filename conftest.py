@@ -144,6 +144,16 @@ def client_for(api_client):
     return make
 
 
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory, make_httpserver):
+    """A real threaded `runserver` on an SQLite file (the embedded default), once per session;
+    its Stripe is the fake of payments/tests/conftest.py (use ``fake_stripe`` in the test to answer)."""
+    from payments.tests import live_sqlite
+    from payments.tests.conftest import WEBHOOK_SECRET
+
+    yield from live_sqlite.serve(tmp_path_factory, make_httpserver, webhook_secret=WEBHOOK_SECRET)
+
+
 @pytest.fixture(scope="module")
 def s3_server():
     """A local S3 server (moto in server mode) on the loopback interface: its endpoint URL."""

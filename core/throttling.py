@@ -6,11 +6,24 @@ every rate is configurable through the environment (see .env.example).
 Throttles stop attackers, not classrooms: thousands of students may share one campus
 address, so per-IP limits on successes are generous, and the tight limits count
 *failures* (:class:`FailureThrottle`) or attempts on *one* account (:class:`SubjectRateThrottle`).
+
+When the cache that holds the counts (Redis) cannot be reached, each throttle follows its
+``fail_open`` rule (SECURITY.md, "Throttles"), and never answers 500:
+
+- fail open (the default): the request goes through uncounted. For ceilings on volume (per
+  address, per user, per e-mail address), where a few minutes without counting harm nobody;
+- fail closed (``fail_open = False``): the request is refused with 503 and ``Retry-After``. For
+  the throttles that are the only bound on guessing a password (failed logins per account and
+  per account and address): while they cannot count, sign-in waits.
+
+A failure that cannot be recorded (``record_failure``) is logged and dropped; the cache returns,
+the counting resumes, no restart needed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 
 from django.conf import settings
@@ -20,6 +33,9 @@ from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.rates import rate_to_seconds
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE_RETRY_SECONDS = 30
 
 
 class Throttled(exceptions.Throttled):
@@ -51,8 +67,67 @@ class ThrottledDetailMixin:
         raise Throttled(wait=wait, detail=self.throttled_detail)
 
 
+class CacheUnreachable(Exception):
+    """The cache holding the counts raised (connection refused, timeout, ...)."""
+
+
+class _GuardedCache:
+    """The throttle's cache, whose every error becomes CacheUnreachable (and nothing else does)."""
+
+    def __init__(self, cache) -> None:
+        self._cache = cache
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._cache, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            try:
+                return attribute(*args, **kwargs)
+            except Exception as error:
+                raise CacheUnreachable(str(error)) from error
+
+        return call
+
+
+class ThrottleUnavailable(exceptions.APIException):
+    """503 from a fail-closed throttle whose counts cannot be read (the cache is down)."""
+
+    status_code = 503
+    default_detail = "This is temporarily unavailable: try again in a minute."
+    default_code = "throttle_unavailable"
+
+
 class ConfigurableRateThrottle(SimpleRateThrottle):
     scope: str = ""
+    #: When the cache cannot be reached: True lets the request through uncounted, False refuses
+    #: it with 503 (see the module's docstring).
+    fail_open: bool = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache = _GuardedCache(self.cache)
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return self.check(request, view)
+        except CacheUnreachable:  # only the cache's own errors: a bad body still gets its 4xx
+            logger.warning(
+                "Throttle %s: the cache did not answer; %s",
+                self.scope,
+                "letting the request through (fail open)" if self.fail_open else "refusing with 503 (fail closed)",
+                exc_info=True,
+            )
+            if self.fail_open:
+                return True
+            error = ThrottleUnavailable()
+            error.wait = UNAVAILABLE_RETRY_SECONDS  # the exception handler writes Retry-After
+            raise error from None
+
+    def check(self, request, view) -> bool:
+        """Count the request and say whether it may go on (reads and writes the cache)."""
+        return super().allow_request(request, view)
 
     def get_rate(self) -> str | None:
         return settings.THROTTLE_RATES.get(self.scope)
@@ -119,7 +194,7 @@ class FailureThrottle(KeyedThrottleMixin, ConfigurableRateThrottle):
     ``key_on`` chooses what the failures are counted against (see :class:`KeyedThrottleMixin`).
     """
 
-    def allow_request(self, request, view) -> bool:
+    def check(self, request, view) -> bool:
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
@@ -137,12 +212,19 @@ class FailureThrottle(KeyedThrottleMixin, ConfigurableRateThrottle):
         key = self.get_cache_key(request, view)
         if key is None or self.rate is None:
             return
-        now = self.timer()
-        history = [t for t in self.cache.get(key, []) if t > now - self.duration]
-        history.insert(0, now)
-        self.cache.set(key, history, self.duration)
+        try:
+            now = self.timer()
+            history = [t for t in self.cache.get(key, []) if t > now - self.duration]
+            history.insert(0, now)
+            self.cache.set(key, history, self.duration)
+        except CacheUnreachable:
+            logger.warning("Throttle %s: the cache did not answer; a failure went uncounted", self.scope, exc_info=True)
 
     def reset(self, request, view) -> None:
         key = self.get_cache_key(request, view)
-        if key is not None:
+        if key is None:
+            return
+        try:
             self.cache.delete(key)
+        except CacheUnreachable:
+            logger.warning("Throttle %s: the cache did not answer; the count was not reset", self.scope, exc_info=True)

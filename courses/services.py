@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -303,7 +303,13 @@ def course_delete(*, course: Course, by: User) -> None:
     """Courses with enrolments are only deleted by admins; tutors should unpublish instead."""
     if not by.is_admin and course.enrollments.exists():
         raise Conflict(_("This course has enrolled students: unpublish it instead of deleting it."))
-    course.delete()
+    try:
+        with transaction.atomic():
+            course.delete()
+    except ProtectedError as error:
+        # Records that must outlive the course (a sold course's order items: payment records
+        # are kept) protect it, for admins too.
+        raise Conflict(_("This course has been bought: its payment records are kept. Unpublish it instead.")) from error
 
 
 # --- Parts and lessons ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -78,6 +79,10 @@ def log_hostile_request(request, exc: BaseException, status_code: int) -> None:
     )
 
 
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_SECONDS = 5
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         # A model-level validation error that escaped a service is still bad input; errors of
@@ -108,6 +113,20 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         status_code, detail = refused
         log_hostile_request(request, exc, status_code)
         return Response({"detail": detail}, status=status_code)
+    if isinstance(exc, DATABASE_UNREACHABLE):
+        # The database went away (restart, failover, network): a transient 503 the client (and
+        # Stripe, for webhooks) retries, not a 500. The connection is re-opened on a next request.
+        logger.error(
+            "Database unavailable on %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=exc,
+        )
+        return Response(
+            {"detail": "The service is temporarily unavailable: try again shortly."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+        )
     logger.error(
         "Unhandled error on %s %s",
         getattr(request, "method", "?"),

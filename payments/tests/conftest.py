@@ -19,7 +19,6 @@ import pytest
 from werkzeug import Request, Response
 
 from courses.tests.factories import CourseFactory
-from payments.tests import live_sqlite
 
 WEBHOOK_SECRET = "whsec_test_secret"
 _counter = itertools.count(1)
@@ -191,8 +190,5 @@ def paid_course(db):
     return CourseFactory(price=Decimal("19.99"), currency="USD", is_published=True)
 
 
-@pytest.fixture(scope="session")
-def sqlite_server(tmp_path_factory, make_httpserver):
-    """A real threaded `runserver` on an SQLite file (the embedded default), once per session;
-    its Stripe is the fake above (use ``fake_stripe`` in the test to answer)."""
-    yield from live_sqlite.serve(tmp_path_factory, make_httpserver, webhook_secret=WEBHOOK_SECRET)
+# ``sqlite_server`` (a real threaded runserver on an SQLite file, payments/tests/live_sqlite.py)
+# is in the root conftest: the live concurrency tests of other apps share the one per session.

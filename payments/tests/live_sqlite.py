@@ -69,10 +69,25 @@ def _free_port() -> int:
 
 
 class LiveSQLiteServer:
-    def __init__(self, base_url: str, db_path: Path, data: dict) -> None:
+    def __init__(self, base_url: str, db_path: Path, data: dict, env: dict | None = None) -> None:
         self.base_url = base_url
         self.db_path = db_path
         self.data = data
+        self.env = env or {}
+
+    def shell(self, code: str) -> dict:
+        """Run ``code`` in `manage.py shell` on the server's database (and secret key: tokens it
+        makes are the server's); returns the JSON its last printed line holds."""
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
+            env=self.env,
+            cwd=ROOT,
+            timeout=120,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"manage.py shell failed:\n{done.stderr[-3000:]}"
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30) as db:
@@ -127,7 +142,7 @@ def serve(tmp_path_factory, make_httpserver, *, webhook_secret: str):
             assert server.poll() is None, (directory / "server.log").read_text()
             assert time.monotonic() < deadline, "the server did not answer /api/core/health/ within 60 s"
             time.sleep(0.2)
-        yield LiveSQLiteServer(base_url, db_path, data)
+        yield LiveSQLiteServer(base_url, db_path, data, env)
     finally:
         server.terminate()
         try:

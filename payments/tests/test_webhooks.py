@@ -356,8 +356,8 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
     first_answers: list[int] = []
 
     def deliver() -> int:
-        # Like Stripe, a delivery answered 500 is delivered again (SQLite's in-memory test
-        # database answers "locked" instead of waiting); a bounded number of times.
+        # Like Stripe, a delivery answered 5xx is delivered again (SQLite's in-memory test
+        # database answers "locked" instead of waiting: a 503); a bounded number of times.
         for attempt in range(50):
             response = Client().post(
                 "/api/payments/stripe/webhook/", data=payload, content_type="application/json",
@@ -365,7 +365,7 @@ def test_ten_concurrent_deliveries_of_one_event_have_exactly_one_effect(fake_str
             )  # fmt: skip
             if attempt == 0:
                 first_answers.append(response.status_code)
-            if response.status_code != 500:
+            if response.status_code < 500:
                 break
         return response.status_code
 

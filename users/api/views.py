@@ -53,12 +53,14 @@ class LoginView(ThrottledDetailMixin, TokenObtainPairView):
 
     Throttled per IP (every attempt, generous), and on failed logins: tightly per
     (account, client IP), so that nobody can lock an owner out from elsewhere, and per
-    account from every address together with a high ceiling.
+    account from every address together with a high ceiling. While the cache that counts failed
+    logins is down, sign-in answers 503 (those throttles fail closed: core/throttling.py).
     """
 
     serializer_class = s.LoginSerializer
     throttle_classes = [LoginIPThrottle, LoginAccountIPThrottle, LoginAccountThrottle]
     throttled_detail = _("Too many login attempts.")
+    schema_errors = {"post": {503: _("Sign-in is temporarily unavailable (the failed-login counts cannot be read).")}}
 
     def post(self, request, *args, **kwargs):
         account_ip_throttle, account_throttle = LoginAccountIPThrottle(), LoginAccountThrottle()
