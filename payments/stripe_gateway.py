@@ -62,6 +62,7 @@ FAILURES = {
     "start the checkout": _("The payment provider could not start the checkout; please try again."),
     "look up the checkout": _("The payment provider could not look up the checkout; please try again."),
     "refund the payment": _("The payment provider could not refund the payment; please try again."),
+    "transfer the payout": _("The payment provider could not transfer the payout; please try again."),
 }
 
 
@@ -70,7 +71,7 @@ def _call(action: str, function, *args, **kwargs) -> dict[str, Any]:
         result = function(*args, **kwargs)
     except stripe.StripeError as exc:
         logger.error("Stripe %s failed: %s (HTTP %s) %s", action, type(exc).__name__, exc.http_status, exc.http_body)
-        raise GatewayError(FAILURES.get(action, FAILURES["start the checkout"])) from exc
+        raise GatewayError(FAILURES[action]) from exc
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
