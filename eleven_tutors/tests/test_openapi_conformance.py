@@ -8,7 +8,8 @@ content type and body must be documented. CI sends ``EXAMPLES`` cases per operat
 and mode (5 callers x 2 modes x 4 = 40 per operation); ``make fuzz`` sends many more, with a
 random seed (``CONFORMANCE_EXAMPLES``, ``CONFORMANCE_RANDOM``). The database holds a little catalog (a published course with a part,
 a lesson, a comment, a review, a community thread with a reply, a report and an announcement, a live session with a registration,
-its tutor, an enrolled student); about half of the cases
+its tutor, an enrolled student with a notification, a push device, a completed payment and a
+second course in their cart, the tutor's coupon); about half of the cases
 of an operation with path parameters address those objects instead of random ids, so that
 real pages and refusals are checked, not only 404s.
 
@@ -51,6 +52,8 @@ from courses.tests.factories import (
 )
 from learning import services as learning_services
 from live import services as live_services
+from notifications.models import Device, Notification, Platform
+from payments.models import CartItem, Coupon, CouponScope, Order, OrderItem, Payment, PaymentStatus
 from payments.tests.conftest import fake_stripe  # noqa: F401  (pytest fixture: Stripe's API, faked locally)
 from users.models import Role
 
@@ -83,6 +86,27 @@ def catalog(db, make_user) -> dict:
     )
     live_services.registration_create(session=live_session, student=student)
     university = UniversityFactory()
+    notification = Notification.objects.create(
+        recipient=student, kind="thread_reply", title="A reply", dedupe_key="conformance"
+    )
+    device = Device.objects.create(user=student, platform=Platform.ANDROID, token="conformance-device")
+    # What the student paid for the course; a second course of the tutor in their cart; the tutor's coupon.
+    order = Order.objects.create(user=student, total=course.price, currency=course.currency)
+    OrderItem.objects.create(order=order, course=course, price=course.price)
+    payment = Payment.objects.create(
+        user=student,
+        order=order,
+        amount=course.price,
+        currency=course.currency,
+        status=PaymentStatus.COMPLETED,
+        completed_at=timezone.now(),
+        stripe_payment_intent="pi_conformance_1",
+        transaction_id="pi_conformance_1",
+    )
+    cart_course = CourseFactory(tutors=[tutor], category=category, price="19.00")
+    CartItem.objects.create(user=student, course=cart_course)
+    coupon = Coupon.objects.create(code="CONFORM10", percent_off=10, scope=CouponScope.COURSES, created_by=tutor)
+    coupon.courses.set([course, cart_course])
     return {
         "tutor": tutor,
         "category": category,
@@ -99,6 +123,11 @@ def catalog(db, make_user) -> dict:
         "live_session": live_session,
         "university": university,
         "student": student,
+        "notification": notification,
+        "device": device,
+        "payment": payment,
+        "cart_course": cart_course,
+        "coupon": coupon,
     }
 
 
@@ -118,6 +147,11 @@ _COLLECTION_OBJECTS = {
     "reports": ("report", "pk"),
     "announcements": ("announcement", "pk"),
     "sessions": ("live_session", "pk"),
+    "notifications": ("notification", "pk"),
+    "devices": ("device", "pk"),
+    "payments": ("payment", "pk"),
+    "items": ("cart_course", "pk"),  # payments/cart/items/{course_id}
+    "coupons": ("coupon", "pk"),
 }
 
 

@@ -150,10 +150,22 @@ class CouponSerializer(serializers.ModelSerializer):
 
     code = CouponCodeField()
     percent_off = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100"), required=False
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        required=False,
+        allow_null=True,  # null on an amount_off coupon
     )
-    amount_off = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False)
-    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    amount_off = serializers.DecimalField(  # null on a percent_off coupon
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True
+    )
+    currency = serializers.ChoiceField(
+        choices=Currency.choices,
+        required=False,
+        allow_blank=True,  # a percent coupon has none ("" in every answer)
+        help_text="The currency of `amount_off`; blank for a `percent_off` coupon (any currency).",
+    )
     courses = SafePrimaryKeyRelatedField(many=True, required=False, queryset=Course.objects.all())
     tutor_wide = serializers.BooleanField(write_only=True, required=False, default=False)
     site_wide = serializers.BooleanField(write_only=True, required=False, default=False)

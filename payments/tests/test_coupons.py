@@ -330,3 +330,20 @@ def test_a_payment_refused_for_a_used_up_coupon_is_refunded_even_if_stripe_was_d
     sent = [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"][-1]
     assert (sent["form"]["payment_intent"], sent["form"]["amount"]) == ("pi_2", "1799")
     assert sent["headers"]["Idempotency-Key"] == f"refund-{pending.pk}"
+
+
+def test_a_percent_coupon_has_a_blank_currency_the_schema_documents(client_for, tutor, course):
+    """Found by the schema fuzzer: a percent coupon answers `currency: ""` and `amount_off: null`,
+    which the schema (a currency enum, a decimal string) did not allow; both are documented now."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    made = client_for(tutor).post(
+        COUPONS, {"code": "Blank-1", "percent_off": "10", "courses": [str(course.pk)]}, format="json"
+    )
+    assert made.status_code == 201 and made.json()["currency"] == "" and made.json()["amount_off"] is None
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    currency = schemas["Coupon"]["properties"]["currency"]
+    allowed = [value for ref in currency["oneOf"] for value in schemas[ref["$ref"].rsplit("/", 1)[-1]]["enum"]]
+    assert "" in allowed and "USD" in allowed
+    assert schemas["Coupon"]["properties"]["amount_off"].get("nullable") is True
+    assert schemas["Coupon"]["properties"]["percent_off"].get("nullable") is True

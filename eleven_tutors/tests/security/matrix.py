@@ -35,6 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
 
 from eleven_tutors.tests.security.world import ROLES
 
@@ -86,6 +89,114 @@ def playback_only_for_watchers(w, role: str, response) -> None:
     assert data["locked"] is (not may_watch), f"{role}: locked={data['locked']}"
     assert (data["otp"] is not None) is may_watch, f"{role}: otp={'set' if data['otp'] else None}"
     assert (data["playbackInfo"] is not None) is may_watch, f"{role}: playbackInfo={data['playbackInfo']!r}"
+
+
+def _answered(check: Callable) -> Callable:
+    """A check of what a successful answer shows (refusals carry only their detail)."""
+
+    def checked(w, role: str, response) -> None:
+        if response.status_code < 300:
+            check(w, role, response)
+
+    checked.__name__ = check.__name__
+    return checked
+
+
+def _ids(response) -> set:
+    data = response.json()
+    rows = data["results"] if isinstance(data, dict) and "results" in data else data
+    return {row["id"] for row in rows}
+
+
+@_answered
+def only_own_notifications(w, role: str, response) -> None:
+    """The inbox is the caller's: the enrolled student's notification to them only, the owner's to the owner."""
+    ids = _ids(response)
+    assert (w.notification.pk in ids) is (role == "enrolled"), f"{role}: sees the enrolled student's: {ids}"
+    assert (w.other_notification.pk in ids) is (role == "owner"), f"{role}: sees the owner's: {ids}"
+
+
+@_answered
+def only_own_devices(w, role: str, response) -> None:
+    ids = _ids(response)
+    assert (w.device.pk in ids) is (role == "enrolled"), f"{role}: sees the enrolled student's device: {ids}"
+    assert (w.other_device.pk in ids) is (role == "owner"), f"{role}: sees the owner's device: {ids}"
+
+
+@_answered
+def external_url_for_managers(w, role: str, response) -> None:
+    """The session's external URL is the course's tutors' and admins' (students get it from join/)."""
+    shown = response.json()["external_url"]
+    assert (shown is not None) is (role in ("owner", "admin")), f"{role}: external_url={shown!r}"
+
+
+@_answered
+def sessions_of_ones_courses(w, role: str, response) -> None:
+    """The list: the sessions of the courses one takes part in, the external URL only to their managers."""
+    rows = response.json()["results"]
+    seen = {row["id"] for row in rows}
+    ours = {w.live_session.pk, w.later_session.pk}
+    expected = {
+        "enrolled": ours,
+        "owner": ours,
+        "other_tutor": {w.other_session.pk},
+        "admin": ours | {w.other_session.pk},
+    }.get(role, set())
+    assert seen == expected, f"{role}: sees sessions {seen}, expected {expected}"
+    for row in rows:
+        manages = role == "admin" or (role, row["course"]["id"]) in {
+            ("owner", str(w.course.pk)),
+            ("other_tutor", str(w.other_draft.pk)),
+        }
+        assert "join_url" not in row, f"{role}: a join URL in the list"
+        assert (row["external_url"] is not None) is manages, f"{role}: external_url={row['external_url']!r}"
+
+
+@_answered
+def feed_of_the_enrolled(w, role: str, response) -> None:
+    """The feed token is the key: whoever sends it gets the enrolled student's sessions, no one else's."""
+    body = response.content.decode()
+    assert "BEGIN:VCALENDAR" in body and w.live_session.title in body, body[:200]
+    assert w.other_session.title not in body, f"{role}: another tutor's session in the feed"
+
+
+@_answered
+def no_drafts_suggested(w, role: str, response) -> None:
+    labels = [row["label"] for row in response.json()["results"]]
+    assert w.course.title in labels, f"{role}: {labels}"
+    assert w.draft.title not in labels and w.other_draft.title not in labels, f"{role}: a draft suggested: {labels}"
+
+
+@_answered
+def no_draft_lessons(w, role: str, response) -> None:
+    slugs = [row["lesson"]["slug"] for row in response.json()["results"]]
+    assert w.paid_lesson.slug in slugs, f"{role}: {slugs}"
+    assert w.draft_lesson.slug not in slugs, f"{role}: a draft's lesson found: {slugs}"
+
+
+@_answered
+def own_cart(w, role: str, response) -> None:
+    courses = [item["course"]["id"] for item in response.json()["items"]]
+    assert courses == ([str(w.course.pk)] if role == "student" else []), f"{role}: cart {courses}"
+
+
+@_answered
+def managed_coupons(w, role: str, response) -> None:
+    ids = _ids(response)
+    assert (w.coupon.pk in ids) is (role in ("owner", "admin")), f"{role}: the owner's coupon: {ids}"
+    assert (w.other_coupon.pk in ids) is (role in ("other_tutor", "admin")), f"{role}: the other's coupon: {ids}"
+
+
+@_answered
+def own_earnings(w, role: str, response) -> None:
+    balances = {row["currency"]: row["balance"] for row in response.json()["currencies"]}
+    assert balances == ({"USD": "34.99"} if role == "owner" else {}), f"{role}: {balances}"
+
+
+@_answered
+def own_ledger(w, role: str, response) -> None:
+    ids = _ids(response)
+    assert ids == ({w.earning.pk} if role == "owner" else set()), f"{role}: ledger {ids}"
 
 
 # URL parameters by name, for routes whose entry does not give them.
@@ -178,6 +289,21 @@ ROUTES: dict[str, dict[str, Call | list[Call]]] = {
         ),
         "PATCH": Call(OWN_ONLY[200], kwargs={"pk": "onboarding.pk"}, body={"degree": "MSc"}),
         "DELETE": Call(OWN_ONLY[204], kwargs={"pk": "onboarding.pk"}),
+    },
+    # --- Finding courses (courses/ search) ---------------------------------------------------------
+    # Public; drafts never appear, whoever asks (their tutor and admins included).
+    "search-suggest": {
+        "GET": [
+            Call(PUBLIC, query={"q": "Matrix"}, check=no_drafts_suggested),
+            Call(PUBLIC, query={"q": ""}, label="blank"),
+            Call(expect(400), query={"q": "x" * 201}, label="too long"),
+        ]
+    },
+    "search-lessons": {
+        "GET": [
+            Call(PUBLIC, query={"q": "lesson"}, check=no_draft_lessons),
+            Call(expect(400), query={"q": "x" * 201}, label="too long"),
+        ]
     },
     # --- Tutor figures (analytics/) ---------------------------------------------------------------
     "tutor-quick-statistics": {"GET": Call(TUTORS[200])},
@@ -332,7 +458,72 @@ ROUTES: dict[str, dict[str, Call | list[Call]]] = {
         "POST": Call(expect(200, anonymous=401, enrolled=409), body=lambda w: {"course_id": str(w.course.pk)}),
     },
     "payment-detail": {"GET": Call(OWN_OR_ADMIN[200], kwargs={"pk": "payment.pk"})},
-    "payment-refund": {"POST": Call(ADMIN_ONLY[202], kwargs={"pk": "payment.pk"})},
+    "payment-refund": {
+        "POST": [
+            Call(ADMIN_ONLY[202], kwargs={"pk": "payment.pk"}),
+            Call(ADMIN_ONLY[202], kwargs={"pk": "payment.pk"}, body=lambda w: {"course_ids": [str(w.course.pk)]}),
+            Call(  # a course the order does not hold
+                expect(403, anonymous=401, admin=400),
+                kwargs={"pk": "payment.pk"},
+                body=lambda w: {"course_ids": [str(w.free_course.pk)]},
+                label="not in the order",
+            ),
+        ]
+    },
+    # Cart (every role has a cart of its own; the student's holds the course).
+    "cart": {"GET": Call(SIGNED_IN, check=own_cart)},
+    "cart-items": {
+        "POST": [
+            # 200: already there; 409: owned already; 400: taught by the caller.
+            Call(
+                expect(201, anonymous=401, student=200, enrolled=409, owner=400),
+                body=lambda w: {"course_id": str(w.course.pk)},
+            ),
+            Call(expect(404, anonymous=401), body=lambda w: {"course_id": str(w.draft.pk)}, label="draft"),
+        ]
+    },
+    "cart-item": {"DELETE": Call(expect(404, anonymous=401, student=204), kwargs={"course_id": "course.pk"})},
+    # Only the student's cart has something to buy (against the fake Stripe); an empty cart is a 400.
+    "cart-checkout": {"POST": Call(expect(400, anonymous=401, student=200), body={})},
+    "quote": {
+        "POST": [
+            Call(SIGNED_IN, body=lambda w: {"course_ids": [str(w.course.pk)]}),
+            Call(expect(400, anonymous=401), body=lambda w: {"course_ids": [str(w.draft.pk)]}, label="draft"),
+        ]
+    },
+    # Coupons: tutors manage those of their courses (and their own tutor-wide ones), admins all.
+    "coupon-list": {
+        "GET": Call(TUTORS[200], check=managed_coupons),
+        # A tutor creates coupons for the courses they teach only (403 for another's course).
+        "POST": Call(
+            expect(403, anonymous=401, owner=201, admin=201),
+            body=lambda w: {"code": "MATRIXNEW", "percent_off": "15", "courses": [str(w.course.pk)]},
+        ),
+    },
+    "coupon-detail": {
+        "GET": [
+            Call(expect(403, anonymous=401, other_tutor=404, owner=200, admin=200), kwargs={"pk": "coupon.pk"}),
+            Call(
+                expect(403, anonymous=401, other_tutor=200, owner=404, admin=200),
+                kwargs={"pk": "other_coupon.pk"},
+                label="another tutor's",
+            ),
+        ],
+        "PUT": Call(  # not offered (PATCH is); tutors get past the permission to the 405
+            expect(403, anonymous=401, other_tutor=405, owner=405, admin=405),
+            kwargs={"pk": "coupon.pk"},
+            body={"code": "X", "percent_off": "5"},
+        ),
+        "PATCH": Call(
+            expect(403, anonymous=401, other_tutor=404, owner=200, admin=200),
+            kwargs={"pk": "coupon.pk"},
+            body={"max_redemptions": 5},
+        ),
+        "DELETE": Call(expect(403, anonymous=401, other_tutor=404, owner=204, admin=204), kwargs={"pk": "coupon.pk"}),
+    },
+    # A tutor's own earnings (tutors and admins; others 403).
+    "tutor-earnings": {"GET": Call(TUTORS[200], check=own_earnings)},
+    "tutor-earning-entries": {"GET": Call(TUTORS[200], check=own_ledger)},
     # --- Community (community/) ---------------------------------------------------------------------
     "community-thread-replies": {"GET": Call(MEMBERS[200]), "POST": Call(MEMBERS[201], body={"body": "Me too."})},
     "community-thread-list": {
@@ -391,6 +582,140 @@ ROUTES: dict[str, dict[str, Call | list[Call]]] = {
         "GET": Call(MEMBERS[200], kwargs={"pk": "announcement.pk"}),
         "PATCH": Call(MANAGERS[200], kwargs={"pk": "announcement.pk"}, body={"title": "Edited"}),
         "DELETE": Call(MANAGERS[204], kwargs={"pk": "announcement.pk"}),
+    },
+    # --- Live sessions (live/) ----------------------------------------------------------------------
+    # A session exists for its course's tutors and admins, and for its active students (published
+    # course); the invited (not yet co-teaching) tutor and the others: 404. Managing is the course's
+    # tutors' and admins' (the enrolled student, who sees it: 403).
+    "live-session-list": {
+        "GET": [
+            Call(SIGNED_IN, check=sessions_of_ones_courses),
+            # A published course's upcoming sessions are public (the course page).
+            Call(PUBLIC, query=lambda w: {"course": w.course.slug, "upcoming": "true"}, label="public upcoming"),
+            # A draft's sessions: its tutor's and admins'; anonymous too: 404.
+            Call(
+                expect(404, other_tutor=200, admin=200),
+                query=lambda w: {"course": w.other_draft.slug, "upcoming": "true"},
+                label="draft upcoming",
+            ),
+        ],
+        "POST": [
+            Call(
+                MANAGERS[201],
+                body=lambda w: {
+                    "course": str(w.course.pk),
+                    "title": "Matrix new",
+                    "starts_at": (timezone.now() + timedelta(days=30)).isoformat(),
+                    "duration_minutes": 60,
+                    "external_url": "https://meet.example.com/new",
+                },
+            ),
+            Call(  # a course the caller cannot see is an invalid id in the body
+                expect(400, anonymous=401, other_tutor=201, admin=201),
+                body=lambda w: {
+                    "course": str(w.other_draft.pk),
+                    "title": "Matrix new",
+                    "starts_at": (timezone.now() + timedelta(days=30)).isoformat(),
+                    "duration_minutes": 60,
+                    "external_url": "https://meet.example.com/new",
+                },
+                label="draft",
+            ),
+        ],
+    },
+    "live-session-detail": {
+        "GET": [
+            Call(
+                expect(404, anonymous=401, enrolled=200, owner=200, admin=200),
+                kwargs={"pk": "live_session.pk"},
+                check=external_url_for_managers,
+            ),
+            Call(
+                expect(404, anonymous=401, other_tutor=200, admin=200),
+                kwargs={"pk": "other_session.pk"},
+                label="another tutor's draft",
+            ),
+        ],
+        "PATCH": Call(
+            expect(404, anonymous=401, enrolled=403, owner=200, admin=200),
+            kwargs={"pk": "live_session.pk"},
+            body={"title": "Renamed"},
+        ),
+        "DELETE": Call(
+            expect(404, anonymous=401, enrolled=403, owner=204, admin=204), kwargs={"pk": "live_session.pk"}
+        ),
+    },
+    "live-session-attendance": {
+        "GET": Call(expect(404, anonymous=401, enrolled=403, owner=200, admin=200), kwargs={"pk": "live_session.pk"})
+    },
+    "live-session-ics": {
+        "GET": Call(expect(404, anonymous=401, enrolled=200, owner=200, admin=200), kwargs={"pk": "live_session.pk"})
+    },
+    # Inside the window: the registered student, and the course's tutors and admins (moderators).
+    "live-session-join": {
+        "GET": [
+            Call(expect(404, anonymous=401, enrolled=200, owner=200, admin=200), kwargs={"pk": "live_session.pk"}),
+            Call(
+                expect(404, anonymous=401, enrolled=403, owner=403, admin=403),
+                kwargs={"pk": "later_session.pk"},
+                label="before the window",
+            ),
+        ]
+    },
+    "live-session-register": {
+        # Only active students register (the enrolled student is already: 200); tutors and admins 403.
+        "POST": Call(expect(404, anonymous=401, enrolled=200, owner=403, admin=403), kwargs={"pk": "live_session.pk"}),
+        # Giving the place back is idempotent: 204 for whoever sees the session, registered or not.
+        "DELETE": Call(
+            expect(404, anonymous=401, enrolled=204, owner=204, admin=204), kwargs={"pk": "live_session.pk"}
+        ),
+    },
+    "live-calendar-token": {"POST": Call(SIGNED_IN)},
+    # No login: the token is the key (whoever holds it gets that feed); an unknown token is a 404.
+    "live-calendar-feed": {
+        "GET": [
+            Call(PUBLIC, query=lambda w: {"token": w.feed_token}, check=feed_of_the_enrolled),
+            Call(expect(404), query={"token": "not-a-token"}, label="unknown token"),
+        ]
+    },
+    # --- Notifications (notifications/) -------------------------------------------------------------
+    # One's own inbox, preferences and devices; someone else's notification or device: 404 (admins too).
+    "notification-list": {"GET": Call(SIGNED_IN, check=only_own_notifications)},
+    "notification-unread-count": {"GET": Call(SIGNED_IN)},
+    "notification-read-all": {"POST": Call(SIGNED_IN)},
+    "notification-read": {
+        "POST": [
+            Call(OWN_ONLY[200], kwargs={"notification_id": "notification.pk"}),
+            Call(
+                expect(404, anonymous=401, owner=200),
+                kwargs={"notification_id": "other_notification.pk"},
+                label="the owner's",
+            ),
+        ]
+    },
+    "notification-detail": {
+        "DELETE": [
+            Call(OWN_ONLY[204], kwargs={"notification_id": "notification.pk"}),
+            Call(
+                expect(404, anonymous=401, owner=204),
+                kwargs={"notification_id": "other_notification.pk"},
+                label="the owner's",
+            ),
+        ]
+    },
+    "notification-preferences": {
+        "GET": Call(SIGNED_IN),
+        "PATCH": Call(SIGNED_IN, body={"thread_reply": {"push": False}}),
+    },
+    "notification-device-list": {
+        "GET": Call(SIGNED_IN, check=only_own_devices),
+        "POST": Call(expect(201, anonymous=401), body={"platform": "android", "token": "matrix-new-device"}),
+    },
+    "notification-device": {
+        "DELETE": [
+            Call(OWN_ONLY[204], kwargs={"device_id": "device.pk"}),
+            Call(expect(404, anonymous=401, owner=204), kwargs={"device_id": "other_device.pk"}, label="the owner's"),
+        ]
     },
     # --- Platform (core/, docs, metrics) ----------------------------------------------------------
     "health": {"GET": Call(PUBLIC)},

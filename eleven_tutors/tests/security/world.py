@@ -4,7 +4,11 @@ A published paid course (a part, a free-preview lesson and a paid lesson with an
 video), a draft course with a part and a lesson, a free course, another tutor's draft, and
 around them everything a role can own: an enrolment paid by a completed payment, progress,
 a certificate, a review, comments, a community thread with a reply, a report and an
-announcement, an onboarding answer, a co-tutor invitation, a university.
+announcement, an onboarding answer, a co-tutor invitation, a university; notifications and
+push devices (the enrolled student's and the owner's), two live sessions of the course the
+enrolled student registered for (one inside its join window, one days away) and one of the other
+tutor's draft, a calendar feed token, a cart item (the student's), coupons (the owner's for the
+course, the other tutor's tutor-wide one) and the owner's ledger line for the sale.
 
 Roles (``ROLES``):
 
@@ -12,9 +16,11 @@ Roles (``ROLES``):
 - ``user``: signed in, role User, owns nothing;
 - ``student``: a student enrolled in nothing;
 - ``enrolled``: the student who owns the enrolment, payment, progress, certificate, review,
-  comments, thread, reply, report and onboarding answer;
+  comments, thread, reply, report, onboarding answer, a notification, a push device, the
+  live-session registrations and the calendar feed;
 - ``other_tutor``: a tutor with a draft of their own, invited to co-teach the course;
-- ``owner``: the tutor of the course, the drafts, the free course and the video;
+- ``owner``: the tutor of the course, the drafts, the free course, the video, the coupon and the
+  earning; has a notification and a device of their own (someone else's, for the others);
 - ``admin``: a superuser.
 """
 
@@ -40,7 +46,20 @@ from courses.tests.factories import (
 )
 from learning import services as learning_services
 from learning.models import LessonProgress
-from payments.models import Order, OrderItem, Payment, PaymentStatus
+from live import services as live_services
+from live.models import LiveSession, Provider, Registration
+from notifications.models import Device, Notification, Platform
+from payments.models import (
+    CartItem,
+    Coupon,
+    CouponScope,
+    EarningEntry,
+    EntryKind,
+    Order,
+    OrderItem,
+    Payment,
+    PaymentStatus,
+)
 from users.models import Role
 from users.tests.factories import OnboardingAnswerFactory, person
 from videos.models import VideoUpload
@@ -119,6 +138,59 @@ def build_world() -> tuple[dict, dict]:
         uploaded_at=timezone.now() - timedelta(minutes=1),
     )
     type(paid_lesson).objects.filter(pk=paid_lesson.pk).update(video_service_id=VIDEO_ID, video_status="ready")
+
+    # Notifications and push devices: the enrolled student's, and someone else's (the owner's).
+    for name, recipient in (("notification", enrolled), ("other_notification", owner)):
+        o[name] = Notification.objects.create(
+            recipient=recipient, kind="thread_reply", title="A reply", dedupe_key=f"matrix-{name}"
+        )
+    o["device"] = Device.objects.create(user=enrolled, platform=Platform.ANDROID, token="matrix-device-enrolled")
+    o["other_device"] = Device.objects.create(user=owner, platform=Platform.WEB, token="matrix-device-owner")
+
+    # Live sessions of the course (the meeting is an external URL: no meeting service to call),
+    # the enrolled student registered for both: one inside its join window, one days away.
+    now = timezone.now().replace(microsecond=0)
+    for name, starts_in in (("live_session", timedelta(minutes=5)), ("later_session", timedelta(days=2))):
+        o[name] = session = LiveSession.objects.create(
+            course=course,
+            title=f"Matrix {name}",
+            starts_at=now + starts_in,
+            duration_minutes=60,
+            provider=Provider.EXTERNAL,
+            external_url="https://meet.example.com/matrix",
+            created_by=owner,
+        )
+        Registration.objects.create(session=session, student=enrolled)
+    # A session of another tutor's draft: nobody's business but theirs (and admins').
+    o["other_session"] = LiveSession.objects.create(
+        course=o["other_draft"],
+        title="Other tutor's session",
+        starts_at=now + timedelta(days=3),
+        duration_minutes=60,
+        provider=Provider.EXTERNAL,
+        external_url="https://meet.example.com/other",
+        created_by=other_tutor,
+    )
+
+    # Money: the student (who owns nothing) has the course in their cart; the owner's coupon for
+    # the course; the owner's ledger line for the enrolled student's payment.
+    o["cart_item"] = CartItem.objects.create(user=users["student"], course=course)
+    o["coupon"] = coupon = Coupon.objects.create(
+        code="MATRIX10", percent_off=Decimal("10"), scope=CouponScope.COURSES, created_by=owner
+    )
+    coupon.courses.set([course])
+    o["other_coupon"] = Coupon.objects.create(
+        code="OTHER5", percent_off=Decimal("5"), scope=CouponScope.TUTOR, tutor=other_tutor, created_by=other_tutor
+    )
+    o["earning"] = EarningEntry.objects.create(
+        tutor=owner,
+        kind=EntryKind.SALE,
+        amount=Decimal("34.99"),
+        currency="USD",
+        payment=o["payment"],
+        order_item=order.items.get(),
+        course=course,
+    )
     return users, o
 
 
@@ -128,6 +200,12 @@ def world_namespace(users: dict, objects: dict, client_for) -> SimpleNamespace:
     is written here, into this test's private video storage."""
     video_storage().save(local.object_key(VIDEO_ID), ContentFile(VIDEO_BYTES))
     token = local.stream_token(VIDEO_ID, viewer_id=str(users["enrolled"].pk), ttl=600)
+    feed_token = live_services.feed_token_rotate(user=users["enrolled"])  # the enrolled student's calendar
     return SimpleNamespace(
-        users=users, client=lambda role: client_for(users[role]), stream_token=token, video_id=VIDEO_ID, **objects
+        users=users,
+        client=lambda role: client_for(users[role]),
+        stream_token=token,
+        video_id=VIDEO_ID,
+        feed_token=feed_token,
+        **objects,
     )
