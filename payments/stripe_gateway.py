@@ -62,6 +62,7 @@ FAILURES = {
     "start the checkout": _("The payment provider could not start the checkout; please try again."),
     "look up the checkout": _("The payment provider could not look up the checkout; please try again."),
     "refund the payment": _("The payment provider could not refund the payment; please try again."),
+    "transfer the payout": _("The payment provider could not transfer the payout; please try again."),
 }
 
 

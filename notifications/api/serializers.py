@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from notifications import kinds
@@ -35,7 +36,7 @@ class ChannelsSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Give at least one of in_app, email, push.")
+            raise serializers.ValidationError(_("Give at least one of in_app, email, push."))
         return attrs
 
 
@@ -82,5 +83,5 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     def validate_token(self, value: str) -> str:
         if not TOKEN_RE.match(value):
-            raise serializers.ValidationError("Not a push token (16-512 letters, digits, - _ : .).")
+            raise serializers.ValidationError(_("Not a push token (16-512 letters, digits, - _ : .)."))
         return value
