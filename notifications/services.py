@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from core.exceptions import ServiceError
-from core.i18n import in_language_of, supported
+from core.i18n import format_money, in_language_of, supported
 from core.tasks import enqueue_on_commit
 from notifications import kinds, realtime, selectors
 from notifications.models import Channel, Delivery, DeliveryStatus, Device, Notification, Preference
@@ -262,6 +262,12 @@ def _email_render(notification: Notification, recipient) -> tuple[str, str, str]
         "preferences_link": f"{settings.FRONTEND_URL}/settings/notifications",
         "frontend_url": settings.FRONTEND_URL,
     }
+    data = notification.data or {}
+    if data.get("amount") and data.get("currency"):
+        try:
+            context["amount"] = format_money(data["amount"], data["currency"])
+        except (ArithmeticError, ValueError):  # never fail an e-mail for a malformed amount
+            context["amount"] = f"{data['amount']} {data['currency']}"
     text = render_to_string(f"notifications/emails/{notification.kind}.txt", context)
     html = render_to_string(f"notifications/emails/{notification.kind}.html", context)
     return notification.title, text, html

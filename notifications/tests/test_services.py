@@ -115,7 +115,7 @@ def test_a_locked_email_cannot_be_switched_off_and_is_sent_anyway(user, django_c
     with django_capture_on_commit_callbacks(execute=True):
         announce([user], kind=kinds.REFUND_PROCESSED, data={"amount": "10.00", "currency": "USD"})
     assert [m.to for m in mail.outbox] == [[user.email]]
-    assert "10.00 USD" in mail.outbox[0].body
+    assert "Your refund of $10.00 has been processed" in mail.outbox[0].body, "money the language's way"
     assert "cannot be switched off" in mail.outbox[0].body
 
 
