@@ -17,6 +17,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ServiceError
 from core.i18n import format_money, in_language_of, supported
@@ -378,7 +379,8 @@ def preferences_update(*, user, changes: dict[str, dict[str, bool]]) -> dict[str
         definition = kinds.get(kind)
         if definition.email_locked and values.get("email") is False:
             raise ServiceError(
-                f"The e-mail of {kind!r} cannot be switched off (payments and account security).", field=kind
+                _("The e-mail of “%(kind)s” cannot be switched off (payments and account security).") % {"kind": kind},
+                field=kind,
             )
     current = {pref.kind: pref for pref in Preference.objects.select_for_update().filter(user=user)}
     for kind, values in changes.items():

@@ -53,15 +53,17 @@ class PreferencesSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict) or not data:
-            raise serializers.ValidationError({"non_field_errors": ["Send an object: {kind: {in_app, email, push}}."]})
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Send an object: {kind: {in_app, email, push}}.")]}
+            )
         errors, result = {}, {}
         for key, value in data.items():
             if key not in kinds.KINDS:
-                errors[key] = [f"Unknown kind. Kinds: {', '.join(kinds.KINDS)}."]
+                errors[key] = [_("Unknown kind. Kinds: %(kinds)s.") % {"kinds": ", ".join(kinds.KINDS)}]
                 continue
             channels = ChannelsSerializer(data=value)
             if not isinstance(value, dict):
-                errors[key] = ["Expected an object {in_app, email, push}."]
+                errors[key] = [_("Expected an object {in_app, email, push}.")]
             elif not channels.is_valid():
                 errors[key] = channels.errors
             else:

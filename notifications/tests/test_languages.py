@@ -62,3 +62,16 @@ def test_a_lazy_parameter_is_written_in_the_recipients_language(make_user, djang
         == "1 200,00 ₽ вернутся на вашу карту в течение нескольких дней."
     )
     assert by_recipient[spanish.pk].body.replace("\xa0", " ") == "1.200,00 RUB volverán a tu tarjeta en unos días."
+
+
+def test_preference_labels_and_refusals_in_the_callers_language(client_for, make_user):
+    client = client_for(make_user(language="ru"))
+    table = client.get("/api/notifications/preferences/").json()
+    assert table[kinds.REFUND_PROCESSED]["label"] == "Возврат средств выполнен"
+    response = client.patch(
+        "/api/notifications/preferences/", {kinds.REFUND_PROCESSED: {"email": False}}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        kinds.REFUND_PROCESSED: ["Письма типа «refund_processed» нельзя отключить (платежи и безопасность аккаунта)."]
+    }
