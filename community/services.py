@@ -70,7 +70,8 @@ def thread_create(
         notify(
             recipients=course.tutors.exclude(pk=author.pk).values_list("pk", flat=True),
             kind=notification_kinds.COURSE_QUESTION,
-            title=f"New question in “{course.title}”",
+            title=_("New question in “%(course)s”"),
+            params={"course": course.title},
             body=title,
             url=_thread_path(thread, course),
             data={"course_title": course.title, "thread_title": title, "thread_id": thread.pk},
@@ -135,7 +136,8 @@ def reply_create(*, author: User, thread: Thread, body: str, parent: Reply | Non
         notify(
             recipients=[thread.author_id],
             kind=notification_kinds.THREAD_REPLY,
-            title=f"New reply to “{thread.title}”",
+            title=_("New reply to “%(thread)s”"),
+            params={"thread": thread.title},
             body=body[:300],
             url=_thread_path(thread, thread.course),
             data={
@@ -190,7 +192,8 @@ def thread_accept(*, thread: Thread, reply: Reply | None) -> Thread:
         notify(
             recipients=[reply.author_id],
             kind=notification_kinds.ANSWER_ACCEPTED,
-            title=f"Your answer to “{thread.title}” was accepted",
+            title=_("Your answer to “%(thread)s” was accepted"),
+            params={"thread": thread.title},
             url=_thread_path(thread, thread.course),
             data={"thread_id": thread.pk, "reply_id": reply.pk, "thread_title": thread.title},
             dedupe_key=f"accepted:{reply.pk}",

@@ -33,7 +33,20 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "users", "courses", "videos", "payments", "learning", "community", "analytics", "demo", "eleven_tutors")
+APPS = (
+    "core",
+    "users",
+    "courses",
+    "videos",
+    "payments",
+    "learning",
+    "community",
+    "analytics",
+    "notifications",
+    "live",
+    "demo",
+    "eleven_tutors",
+)
 LOCALE_DIR = ROOT / "locale"
 VENDOR_LOCALE_DIR = ROOT / "locale_vendor"
 

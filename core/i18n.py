@@ -13,14 +13,17 @@ Dates, numbers and money are formatted by Babel (CLDR data) for the active langu
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -96,3 +99,24 @@ def format_date(value: datetime.date | datetime.datetime, language: str | None =
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return babel_format_date(value, format="long", locale=babel_locale(language))
+
+
+#: ``format_money`` in whatever language is active when the value is turned into text: a
+#: notification's parameter, written once per recipient language.
+format_money_lazy = lazy(format_money, str)
+
+
+def format_datetime(value: datetime.datetime, zone: str | None = None, language: str | None = None) -> str:
+    """A moment in words, in the time zone ``zone`` (an IANA name; UTC when unknown or empty)
+    and the language: "lunes, 7 de diciembre de 2026, 19:30 (Europe/Madrid)"."""
+    try:
+        tz = zoneinfo.ZoneInfo(zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    local = value.astimezone(tz)
+    locale = babel_locale(language)
+    day = babel_format_date(local.date(), format="full", locale=locale)
+    clock = babel_format_time(local.time(), format="short", locale=locale)
+    return f"{day}, {clock} ({tz.key})"

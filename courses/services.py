@@ -232,7 +232,8 @@ def tutor_invitation_create(*, course: Course, invitee: User, by: User | None) -
     notify(
         recipients=[invitee.pk],
         kind=notification_kinds.TUTOR_INVITATION_RECEIVED,
-        title=f"{inviter} invites you to teach “{course.title}”",
+        title=_("%(inviter)s invites you to teach “%(course)s”"),
+        params={"inviter": inviter, "course": course.title},
         url=f"/tutor-invitations?invitation={invitation.pk}",
         data={"invitation_id": str(invitation.pk), "course_title": course.title, "inviter": inviter},
         dedupe_key=f"invitation:{invitation.pk}",
@@ -275,7 +276,8 @@ def tutor_invitation_accept(*, invitation: TutorInvitation, user: User) -> Tutor
         notify(
             recipients=[invitation.invited_by_id],
             kind=notification_kinds.TUTOR_INVITATION_ACCEPTED,
-            title=f"{user.full_name or user.email} now co-teaches “{course.title}”",
+            title=_("%(tutor)s now co-teaches “%(course)s”"),
+            params={"tutor": user.full_name or user.email, "course": course.title},
             url=f"/courses/{course.slug}",
             data={"invitation_id": str(invitation.pk), "course_title": course.title, "invitee": user.full_name},
             dedupe_key=f"invitation:{invitation.pk}",
@@ -419,8 +421,9 @@ def _enrollment_notify(enrollment: Enrollment, *, student: User, course: Course)
     notify(
         recipients=[student.pk],
         kind=notification_kinds.ENROLMENT_CONFIRMED,
-        title=f"You are enrolled in “{course.title}”",
-        body="Your course is ready: start learning.",
+        title=_("You are enrolled in “%(course)s”"),
+        body=_("Your course is ready: start learning."),
+        params={"course": course.title},
         url=path,
         data={"course_id": str(course.pk), "course_title": course.title, "source": enrollment.source},
         dedupe_key=activation,
@@ -428,8 +431,9 @@ def _enrollment_notify(enrollment: Enrollment, *, student: User, course: Course)
     notify(
         recipients=course.tutors.exclude(pk=student.pk).values_list("pk", flat=True),
         kind=notification_kinds.NEW_ENROLMENT,
-        title=f"New student in “{course.title}”",
-        body=f"{student.full_name or 'A student'} enrolled.",
+        title=_("New student in “%(course)s”"),
+        body=_("%(student)s enrolled.") if student.full_name else _("A student enrolled."),
+        params={"course": course.title, "student": student.full_name},
         url=path,
         data={"course_id": str(course.pk), "course_title": course.title, "student_id": str(student.pk)},
         dedupe_key=activation,

@@ -168,7 +168,8 @@ def review_create(*, user: User, course: Course, rating: int, text: str = "") ->
     notify(
         recipients=course.tutors.exclude(pk=user.pk).values_list("pk", flat=True),
         kind=notification_kinds.NEW_REVIEW,
-        title=f"New {rating}-star review of “{course.title}”",
+        title=_("New review of “%(course)s”: %(rating)s/5"),
+        params={"rating": rating, "course": course.title},
         body=text[:300],
         url=f"/courses/{course.slug}/reviews",
         data={"review_id": str(review.pk), "course_title": course.title, "rating": rating},
@@ -219,8 +220,9 @@ def certificate_issue(*, student: User, course: Course) -> Certificate:
     notify(
         recipients=[student.pk],
         kind=notification_kinds.CERTIFICATE_ISSUED,
-        title=f"Your certificate for “{course.title}” is ready",
-        body="Congratulations on completing the course.",
+        title=_("Your certificate for “%(course)s” is ready"),
+        body=_("Congratulations on completing the course."),
+        params={"course": course.title},
         url=f"/courses/{course.slug}/certificate",
         data={"certificate_id": str(certificate.pk), "course_title": course.title},
         dedupe_key=f"certificate:{certificate.pk}",

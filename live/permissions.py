@@ -6,6 +6,7 @@ these rules refuse (403) callers who can see it but may not do what they ask.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from courses import selectors as course_selectors
@@ -15,7 +16,7 @@ from live import selectors
 class ManagesCourse(BasePermission):
     """The course's tutors and administrators (the object is a course or a session)."""
 
-    message = "Only the course's tutors and administrators may do this."
+    message = _("Only the course's tutors and administrators may do this.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         course = getattr(obj, "course", obj)
@@ -23,7 +24,7 @@ class ManagesCourse(BasePermission):
 
 
 class IsActiveStudent(BasePermission):
-    message = "Only the course's active students register for its live sessions."
+    message = _("Only the course's active students register for its live sessions.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return selectors.user_is_active_student(request.user, obj)

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.exceptions import Conflict, Forbidden, ServiceError
 from core.services import model_update
@@ -25,22 +27,24 @@ from live.providers import configured, get_provider
 from live.selectors import feed_token_hash
 from users.models import User
 
-FULL = "This session is full."
-CANCELLED = "This session was cancelled."
-ENDED = "This session has ended."
+FULL = _("This session is full.")
+CANCELLED = _("This session was cancelled.")
+ENDED = _("This session has ended.")
 REMINDERS = {"24h": timedelta(hours=24), "15m": timedelta(minutes=15)}
 
 
 def _provider_check(provider: str, external_url: str) -> None:
     if not configured(provider):
-        raise ServiceError(f'The meeting provider "{provider}" is not configured here.', field="provider")
+        raise ServiceError(
+            _("The meeting provider “%(provider)s” is not configured here.") % {"provider": provider}, field="provider"
+        )
     if provider == Provider.EXTERNAL and not external_url:
-        raise ServiceError("An external session needs its meeting URL.", field="external_url")
+        raise ServiceError(_("An external session needs its meeting URL."), field="external_url")
 
 
 def _recording_check(course: Course, lesson: Lesson | None) -> None:
     if lesson is not None and lesson.part.course_id != course.pk:
-        raise ServiceError("The lesson is not part of this course.", field="recording_lesson")
+        raise ServiceError(_("The lesson is not part of this course."), field="recording_lesson")
 
 
 def session_create(
@@ -61,7 +65,7 @@ def session_create(
     _provider_check(provider, external_url)
     _recording_check(course, recording_lesson)
     if starts_at <= timezone.now():
-        raise ServiceError("A session starts in the future.", field="starts_at")
+        raise ServiceError(_("A session starts in the future."), field="starts_at")
     return LiveSession.objects.create(
         course=course,
         title=title,
@@ -94,7 +98,7 @@ def session_update(*, session: LiveSession, data: dict) -> tuple[LiveSession, bo
     reminders are due again for the new time, and the registrants are told."""
     session = LiveSession.objects.select_for_update().select_related("course").get(pk=session.pk)
     if session.is_cancelled:
-        raise Conflict("A cancelled session cannot be changed.")
+        raise Conflict(_("A cancelled session cannot be changed."))
     provider = data.get("provider", session.provider)
     external_url = data.get("external_url", session.external_url if provider == Provider.EXTERNAL else "")
     if "provider" in data or "external_url" in data:
@@ -105,11 +109,19 @@ def session_update(*, session: LiveSession, data: dict) -> tuple[LiveSession, bo
     if "recording_lesson" in data:
         _recording_check(session.course, data["recording_lesson"])
     if "starts_at" in data and data["starts_at"] != session.starts_at and data["starts_at"] <= timezone.now():
-        raise ServiceError("A session is moved to a time in the future.", field="starts_at")
+        raise ServiceError(_("A session is moved to a time in the future."), field="starts_at")
     if data.get("capacity") is not None:
         taken = session.registrations.count()
         if data["capacity"] < taken:
-            raise ServiceError(f"{taken} students are registered: the capacity cannot be less.", field="capacity")
+            raise ServiceError(
+                ngettext(
+                    "%(count)s student is registered: the capacity cannot be less.",
+                    "%(count)s students are registered: the capacity cannot be less.",
+                    taken,
+                )
+                % {"count": taken},
+                field="capacity",
+            )
     old_start, old_duration = session.starts_at, session.duration_minutes
     session, changed = model_update(instance=session, fields=UPDATABLE, data=data)
     if (session.starts_at, session.duration_minutes) != (old_start, old_duration):
@@ -191,7 +203,8 @@ def join(*, session: LiveSession, user: User, moderator: bool) -> str:
     if now < session.join_available_from:
         opens = session.join_available_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         raise Forbidden(
-            f"Joining opens at {opens} ({settings.LIVE_JOIN_EARLY_MINUTES} minutes before the start); come back then."
+            _("Joining opens at %(opens)s (%(minutes)s minutes before the start); come back then.")
+            % {"opens": opens, "minutes": settings.LIVE_JOIN_EARLY_MINUTES}
         )
     if now >= session.ends_at:
         raise Forbidden(ENDED)

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Kind:
     key: str
-    label: str
+    label: str | Promise  # in the request's language when shown
     audience: str  # who receives it: "student", "tutor" or "user"
     in_app: bool = True
     email: bool = True
@@ -56,24 +59,28 @@ LIVE_SESSION_STARTING_SOON = "live_session_starting_soon"
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
-        Kind(THREAD_REPLY, "A reply to your thread", "user"),
-        Kind(ANSWER_ACCEPTED, "Your answer was accepted", "user", email=False),
-        Kind(COURSE_ANNOUNCEMENT, "An announcement in a course you study", "student", sends_email=False),
-        Kind(COURSE_QUESTION, "A new question in your course", "tutor", email=False),
-        Kind(ENROLMENT_CONFIRMED, "Enrolment confirmed", "student", email_locked=True, sends_email=False),
-        Kind(REFUND_PROCESSED, "Refund processed", "student", email_locked=True),
-        Kind(CERTIFICATE_ISSUED, "Certificate issued", "student"),
-        Kind(EMAIL_CHANGED, "Your e-mail address changed", "user", push=False, email_locked=True),
+        Kind(THREAD_REPLY, _("A reply to your thread"), "user"),
+        Kind(ANSWER_ACCEPTED, _("Your answer was accepted"), "user", email=False),
+        Kind(COURSE_ANNOUNCEMENT, _("An announcement in a course you study"), "student", sends_email=False),
+        Kind(COURSE_QUESTION, _("A new question in your course"), "tutor", email=False),
+        Kind(ENROLMENT_CONFIRMED, _("Enrolment confirmed"), "student", email_locked=True, sends_email=False),
+        Kind(REFUND_PROCESSED, _("Refund processed"), "student", email_locked=True),
+        Kind(CERTIFICATE_ISSUED, _("Certificate issued"), "student"),
+        Kind(EMAIL_CHANGED, _("Your e-mail address changed"), "user", push=False, email_locked=True),
         Kind(
-            TUTOR_INVITATION_RECEIVED, "Invitation to co-teach a course", "tutor", email_locked=True, sends_email=False
+            TUTOR_INVITATION_RECEIVED,
+            _("Invitation to co-teach a course"),
+            "tutor",
+            email_locked=True,
+            sends_email=False,
         ),
-        Kind(TUTOR_INVITATION_ACCEPTED, "Your co-teaching invitation was accepted", "tutor"),
-        Kind(NEW_ENROLMENT, "A student enrolled in your course", "tutor", email=False),
-        Kind(NEW_REVIEW, "A new review of your course", "tutor"),
+        Kind(TUTOR_INVITATION_ACCEPTED, _("Your co-teaching invitation was accepted"), "tutor"),
+        Kind(NEW_ENROLMENT, _("A student enrolled in your course"), "tutor", email=False),
+        Kind(NEW_REVIEW, _("A new review of your course"), "tutor"),
         # Live sessions (not built yet): registered so that clients and preferences know them.
-        Kind(LIVE_SESSION_SCHEDULED, "Live session scheduled", "student"),
-        Kind(LIVE_SESSION_CANCELLED, "Live session cancelled", "student"),
-        Kind(LIVE_SESSION_STARTING_SOON, "Live session starting soon", "student", email=False),
+        Kind(LIVE_SESSION_SCHEDULED, _("Live session scheduled"), "student"),
+        Kind(LIVE_SESSION_CANCELLED, _("Live session cancelled"), "student"),
+        Kind(LIVE_SESSION_STARTING_SOON, _("Live session starting soon"), "student", email=False),
     )
 }
 

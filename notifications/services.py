@@ -10,13 +10,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ServiceError
+from core.i18n import format_money, in_language_of, supported
 from core.tasks import enqueue_on_commit
 from notifications import kinds, realtime, selectors
 from notifications.models import Channel, Delivery, DeliveryStatus, Device, Notification, Preference
@@ -31,14 +35,21 @@ def notify(
     *,
     recipients: Iterable[Any],
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     data: dict | None = None,
     dedupe_key: str | None = None,
+    params: dict | None = None,
 ) -> None:
     """Notify ``recipients`` (users or their ids) of one event, once the surrounding transaction
     commits (nothing if it rolls back).
+
+    ``title`` and ``body`` are written in each *recipient's* language: pass them as
+    ``gettext_lazy`` strings with named placeholders (``_("New reply to “%(thread)s”")``) and
+    their values in ``params`` (a value may itself be lazy); each row gets the text rendered in
+    its recipient's ``language``, whoever caused the event. A plain ``str`` (what a user wrote)
+    is stored as it is.
 
     ``dedupe_key`` names the event (``payment:42``, ``reply:7``): the same (recipient, kind,
     dedupe_key) is stored once, by a unique constraint, however often the event is announced
@@ -52,8 +63,9 @@ def notify(
         return
     fields = {
         "kind": kind,
-        "title": title[:200],
+        "title": title,
         "body": body,
+        "params": params or {},
         "url": url[:500],
         "data": data or {},
         "dedupe_key": (dedupe_key or uuid.uuid4().hex)[:200],
@@ -68,23 +80,64 @@ def notify(
     transaction.on_commit(create)
 
 
+def _translatable(text, params: dict) -> bool:
+    return isinstance(text, Promise) or bool(params)
+
+
+def notification_text(text, params: dict, language: str) -> str:
+    """``text`` (lazy or plain) with ``params`` filled in, in ``language``."""
+    if not _translatable(text, params):
+        return str(text)
+    with translation.override(language):
+        values = {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
+        rendered = str(text)
+        return rendered % values if params else rendered
+
+
 def notifications_create(
-    *, recipient_ids: list, kind: str, title: str, body: str, url: str, data: dict, dedupe_key: str
+    *,
+    recipient_ids: list,
+    kind: str,
+    title,
+    body,
+    url: str,
+    data: dict,
+    dedupe_key: str,
+    params: dict | None = None,
 ) -> list[int]:
     """Write the rows, batch by batch (3 queries a batch: the preferences, one INSERT that skips
-    the rows already there, the ids), and queue one delivery task per batch. Returns the ids."""
+    the rows already there, the ids; a 4th, the recipients' languages, when the texts are
+    translatable), and queue one delivery task per batch. Returns the ids.
+
+    The texts are rendered once per language present in the batch, each row in its recipient's."""
+    params = params or {}
+    translatable = _translatable(title, params) or _translatable(body, params)
     size = settings.NOTIFICATIONS_BATCH_SIZE
     ids: list[int] = []
+    rendered: dict[str, tuple[str, str]] = {}
+
+    def texts(language: str) -> tuple[str, str]:
+        if language not in rendered:
+            rendered[language] = (
+                notification_text(title, params, language)[:200],
+                notification_text(body, params, language),
+            )
+        return rendered[language]
+
     for start in range(0, len(recipient_ids), size):
         batch = recipient_ids[start : start + size]
         preferences = selectors.preferences_for(user_ids=batch, kind=kind)
+        languages = {}
+        if translatable:
+            languages = dict(get_user_model().objects.filter(pk__in=batch).values_list("pk", "language"))
+        default = settings.LANGUAGE_CODE
         now = timezone.now()
         rows = [
             Notification(
                 recipient_id=user_id,
                 kind=kind,
-                title=title,
-                body=body,
+                title=texts(supported(languages.get(user_id)) or default)[0],
+                body=texts(supported(languages.get(user_id)) or default)[1],
                 url=url,
                 data=data,
                 dedupe_key=dedupe_key,
@@ -197,6 +250,11 @@ def delivery_release(*, delivery_id: int, error: str, final: bool) -> None:
 def email_render(notification: Notification) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a notification's e-mail: the kind's own templates."""
     recipient = notification.recipient
+    with in_language_of(recipient):
+        return _email_render(notification, recipient)
+
+
+def _email_render(notification: Notification, recipient) -> tuple[str, str, str]:
     context = {
         "name": recipient.first_name or recipient.email,
         "notification": notification,
@@ -205,6 +263,12 @@ def email_render(notification: Notification) -> tuple[str, str, str]:
         "preferences_link": f"{settings.FRONTEND_URL}/settings/notifications",
         "frontend_url": settings.FRONTEND_URL,
     }
+    data = notification.data or {}
+    if data.get("amount") and data.get("currency"):
+        try:
+            context["amount"] = format_money(data["amount"], data["currency"])
+        except (ArithmeticError, ValueError):  # never fail an e-mail for a malformed amount
+            context["amount"] = f"{data['amount']} {data['currency']}"
     text = render_to_string(f"notifications/emails/{notification.kind}.txt", context)
     html = render_to_string(f"notifications/emails/{notification.kind}.html", context)
     return notification.title, text, html
@@ -315,7 +379,8 @@ def preferences_update(*, user, changes: dict[str, dict[str, bool]]) -> dict[str
         definition = kinds.get(kind)
         if definition.email_locked and values.get("email") is False:
             raise ServiceError(
-                f"The e-mail of {kind!r} cannot be switched off (payments and account security).", field=kind
+                _("The e-mail of “%(kind)s” cannot be switched off (payments and account security).") % {"kind": kind},
+                field=kind,
             )
     current = {pref.kind: pref for pref in Preference.objects.select_for_update().filter(user=user)}
     for kind, values in changes.items():

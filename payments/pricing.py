@@ -24,6 +24,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.currency import MINOR_UNIT_EXPONENTS
 from core.exceptions import ServiceError
@@ -61,7 +62,7 @@ class CouponInvalid(ServiceError):
 def coupon_find(code: str) -> Coupon:
     coupon = Coupon.objects.filter(code__iexact=code.strip()).prefetch_related("courses").first()
     if coupon is None or not coupon.active:
-        raise CouponInvalid("This coupon does not exist or is no longer active.")
+        raise CouponInvalid(_("This coupon does not exist or is no longer active."))
     return coupon
 
 
@@ -79,23 +80,26 @@ def coupon_check_limits(coupon: Coupon, *, user) -> None:
     if coupon.max_redemptions is not None:
         used = CouponRedemption.objects.filter(coupon=coupon).count()
         if used >= coupon.max_redemptions:
-            raise CouponInvalid("This coupon has been used up.")
+            raise CouponInvalid(_("This coupon has been used up."))
     if coupon.per_user_limit is not None and user is not None:
         used = CouponRedemption.objects.filter(coupon=coupon, user=user).count()
         if used >= coupon.per_user_limit:
-            raise CouponInvalid("You have already used this coupon as many times as allowed.")
+            raise CouponInvalid(_("You have already used this coupon as many times as allowed."))
 
 
 def coupon_check(coupon: Coupon, *, user, courses: Sequence[Course], currency: str) -> None:
     now = timezone.now()
     if coupon.valid_from is not None and now < coupon.valid_from:
-        raise CouponInvalid("This coupon is not valid yet.")
+        raise CouponInvalid(_("This coupon is not valid yet."))
     if coupon.valid_until is not None and now >= coupon.valid_until:
-        raise CouponInvalid("This coupon has expired.")
+        raise CouponInvalid(_("This coupon has expired."))
     if coupon.amount_off is not None and coupon.currency != currency:
-        raise CouponInvalid(f"This coupon is in {coupon.currency}; this order is in {currency}.")
+        raise CouponInvalid(
+            _("This coupon is in %(coupon_currency)s; this order is in %(currency)s.")
+            % {"coupon_currency": coupon.currency, "currency": currency}
+        )
     if not any(coupon_applies_to(coupon, course) for course in courses):
-        raise CouponInvalid("This coupon does not apply to these courses.")
+        raise CouponInvalid(_("This coupon does not apply to these courses."))
     coupon_check_limits(coupon, user=user)
 
 
@@ -123,11 +127,12 @@ def quote(*, user, courses: Sequence[Course], coupon_code: str | None = None) ->
     (``free_lines``): they are enrolled directly and never reach Stripe.
     """
     if not courses:
-        raise ServiceError("Choose at least one course.", field="course_ids")
+        raise ServiceError(_("Choose at least one course."), field="course_ids")
     currencies = {course.currency for course in courses if not course.is_free}
     if len(currencies) > 1:
         raise ServiceError(
-            f"One order is paid in one currency; these courses are in {', '.join(sorted(currencies))}.",
+            _("One order is paid in one currency; these courses are in %(currencies)s.")
+            % {"currencies": ", ".join(sorted(currencies))},
             field="course_ids",
         )
     currency = currencies.pop() if currencies else courses[0].currency

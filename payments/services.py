@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import Conflict, Forbidden, ServiceError
-from core.i18n import format_date, format_money
+from core.i18n import format_date, format_money, format_money_lazy
 from courses import services as course_services
 from courses.models import Course, Enrollment, EnrollmentSource
 from notifications import kinds as notification_kinds
@@ -129,7 +129,7 @@ def order_checkout(*, user: User, courses: list[Course], coupon_code: str | None
     )
     if owned:
         titles = ", ".join(sorted(course.title for course in courses if course.pk in owned))
-        raise Conflict(f"You are already enrolled in: {titles}.")
+        raise Conflict(_("You are already enrolled in: %(titles)s.") % {"titles": titles})
     priced = pricing.quote(user=user, courses=courses, coupon_code=coupon_code)
     first = (priced.lines or priced.free_lines)[0].course
     for line in priced.free_lines:
@@ -216,10 +216,12 @@ def cart_checkout(*, user: User, coupon_code: str | None = None) -> CheckoutResu
     only when its payment completes (free courses: at once)."""
     courses = [item.course for item in CartItem.objects.filter(user=user).select_related("course").order_by("pk")]
     if not courses:
-        raise ServiceError("Your cart is empty.")
+        raise ServiceError(_("Your cart is empty."))
     unavailable = [course.title for course in courses if not course.is_published]
     if unavailable:
-        raise ServiceError(f"No longer available; remove from your cart: {', '.join(unavailable)}.")
+        raise ServiceError(
+            _("No longer available; remove from your cart: %(titles)s.") % {"titles": ", ".join(unavailable)}
+        )
     return order_checkout(user=user, courses=courses, coupon_code=coupon_code)
 
 
@@ -431,8 +433,9 @@ def _items_refunded(payment: Payment, items: list[OrderItem]) -> None:
         notify(
             recipients=[payment.user_id],
             kind=notification_kinds.REFUND_PROCESSED,
-            title="Your refund was processed",
-            body=f"{amount} {payment.currency} will be back on your card within a few days.",
+            title=_("Your refund was processed"),
+            body=_("%(amount)s will be back on your card within a few days."),
+            params={"amount": format_money_lazy(amount, payment.currency)},
             url="/account/payments",
             data={
                 "payment_id": str(payment.pk),
@@ -589,7 +592,10 @@ def payment_refund_request(
     unknown = [course_id for course_id in wanted if course_id not in items]
     if not wanted or unknown:
         raise ServiceError(
-            f"Not courses of this payment's order: {', '.join(unknown) or '(none given)'}.", field="course_ids"
+            _("Not courses of this payment's order: %(ids)s.") % {"ids": ", ".join(unknown)}
+            if unknown
+            else _("Name the courses of this payment's order to refund."),
+            field="course_ids",
         )
     open_refunds = set(
         Refund.items.through.objects.filter(refund__payment=payment, refund__applied_at__isnull=True).values_list(
@@ -599,10 +605,10 @@ def payment_refund_request(
     chosen = [items[course_id] for course_id in wanted]
     done = [str(item.course_id) for item in chosen if item.refunded_at is not None or item.pk in open_refunds]
     if done:
-        raise Conflict(f"Already refunded or being refunded: {', '.join(done)}.")
+        raise Conflict(_("Already refunded or being refunded: %(ids)s.") % {"ids": ", ".join(done)})
     amount = sum((item.amount for item in chosen), Decimal("0"))
     if amount <= 0:
-        raise ServiceError("Nothing was paid for these courses.", field="course_ids")
+        raise ServiceError(_("Nothing was paid for these courses."), field="course_ids")
     with transaction.atomic():
         refund = Refund.objects.create(
             payment=payment, amount=amount, currency=payment.currency, requested_by=by, reason="chosen courses"
@@ -680,9 +686,9 @@ def payments_reconcile(*, older_than_minutes: int) -> list[str]:
 def cart_item_add(*, user: User, course: Course) -> tuple[CartItem, bool]:
     """Put a published course in the user's cart (idempotent: ``created`` False when it is there)."""
     if Enrollment.objects.filter(student=user, course=course, is_active=True).exists():
-        raise Conflict("You are already enrolled in this course.")
+        raise Conflict(_("You are already enrolled in this course."))
     if course.tutors.filter(pk=user.pk).exists():
-        raise ServiceError("You teach this course; it cannot go in your cart.", field="course_id")
+        raise ServiceError(_("You teach this course; it cannot go in your cart."), field="course_id")
     try:
         with transaction.atomic():
             return CartItem.objects.get_or_create(user=user, course=course)
@@ -704,11 +710,11 @@ def coupon_create(*, by: User, data: dict[str, Any]) -> Coupon:
     courses = data.pop("courses", None) or []
     scope = data["scope"]
     if scope == CouponScope.SITE and not by.is_admin:
-        raise Forbidden("Only administrators may create site-wide coupons.")
+        raise Forbidden(_("Only administrators may create site-wide coupons."))
     if scope == CouponScope.TUTOR:
         tutor = data.get("tutor") or by
         if not by.is_admin and tutor.pk != by.pk:
-            raise Forbidden("Tutors create coupons for their own courses only.")
+            raise Forbidden(_("Tutors create coupons for their own courses only."))
         data["tutor"] = tutor
     else:
         data["tutor"] = None
@@ -716,16 +722,19 @@ def coupon_create(*, by: User, data: dict[str, Any]) -> Coupon:
         taught = set(Course.tutors.through.objects.filter(user=by).values_list("course_id", flat=True))
         foreign = [course.title for course in courses if course.pk not in taught]
         if foreign:
-            raise Forbidden(f"You can only create coupons for courses you teach (not: {', '.join(foreign)}).")
+            raise Forbidden(
+                _("You can only create coupons for courses you teach (not: %(titles)s).")
+                % {"titles": ", ".join(foreign)}
+            )
     if Coupon.objects.filter(code__iexact=data["code"]).exists():
-        raise Conflict("A coupon with this code already exists.")
+        raise Conflict(_("A coupon with this code already exists."))
     try:
         with transaction.atomic():
             coupon = Coupon.objects.create(created_by=by, **data)
             if courses:
                 coupon.courses.set(courses)
     except IntegrityError:  # the same code created concurrently
-        raise Conflict("A coupon with this code already exists.") from None
+        raise Conflict(_("A coupon with this code already exists.")) from None
     return coupon
 
 
@@ -757,14 +766,17 @@ def payout_create(
     available = ledger.available_balance(tutor_id=tutor.pk, currency=currency)
     amount = available if amount is None else amount
     if amount <= 0:
-        raise ServiceError(f"Nothing available to pay out in {currency}.", field="amount")
+        raise ServiceError(_("Nothing available to pay out in %(currency)s.") % {"currency": currency}, field="amount")
     if amount > available:
-        raise ServiceError(f"Only {available} {currency} is available to pay out.", field="amount")
+        raise ServiceError(
+            _("Only %(amount)s is available to pay out.") % {"amount": format_money(available, currency)},
+            field="amount",
+        )
     payout = Payout.objects.create(tutor=tutor, amount=amount, currency=currency, created_by=by, note=note)
     if settings.STRIPE_CONNECT_ENABLED:
         account = PayoutAccount.objects.filter(tutor=tutor).first()
         if account is None:
-            raise ServiceError("This tutor has no Stripe connected account.", field="tutor")
+            raise ServiceError(_("This tutor has no Stripe connected account."), field="tutor")
         transfer = stripe_gateway.transfer_create(
             amount=amount, currency=currency, destination=account.stripe_account_id, payout_id=str(payout.pk)
         )

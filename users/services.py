@@ -106,8 +106,9 @@ def user_update(*, user: User, data: dict[str, Any], by_admin: bool = False) -> 
         notifications.notify(
             recipients=[user.pk],
             kind=notification_kinds.EMAIL_CHANGED,
-            title="Your e-mail address was changed",
-            body=f"Your account's e-mail address is now {user.email}. Not you? Reset your password.",
+            title=_("Your e-mail address was changed"),
+            body=_("Your account's e-mail address is now %(email)s. Not you? Reset your password."),
+            params={"email": user.email},
             url="/account",
             data={"previous_email": previous_email, "new_email": user.email},
         )

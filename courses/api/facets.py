@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from courses.api.filters import CourseFacetFilter
@@ -81,11 +82,20 @@ def requested(query_params) -> list[str]:
     """The facets named by ``?facets=`` (repeated or comma-separated); 400 on an unknown one."""
     raw = ",".join(query_params.getlist("facets"))
     if len(raw) > MAX_FACETS_PARAM:
-        raise ValidationError({"facets": [f"Ensure this value has at most {MAX_FACETS_PARAM} characters."]})
+        raise ValidationError(
+            {"facets": [_("Ensure this value has at most %(limit)s characters.") % {"limit": MAX_FACETS_PARAM}]}
+        )
     names = list(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
     unknown = [name for name in names if name not in FACETS]
     if unknown:
-        raise ValidationError({"facets": [f"Unknown facet {unknown[0]!r}: choose among {', '.join(FACETS)}."]})
+        raise ValidationError(
+            {
+                "facets": [
+                    _("Unknown facet “%(facet)s”: choose among %(choices)s.")
+                    % {"facet": unknown[0], "choices": ", ".join(FACETS)}
+                ]
+            }
+        )
     return names
 
 

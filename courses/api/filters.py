@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import DurationField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
@@ -34,12 +35,14 @@ def _values(data, name: str, *, max_length: int) -> list[str]:
     overlong value or too many values."""
     values = [v.strip() for raw in data.getlist(name) for v in raw.split(",") if v.strip()]
     if len(values) > MAX_VALUES:
-        raise ValidationError({name: [f"At most {MAX_VALUES} values."]})
+        raise ValidationError({name: [_("At most %(limit)s values.") % {"limit": MAX_VALUES}]})
     for value in values:
         if "\x00" in value:
-            raise ValidationError({name: ["Null characters are not allowed."]})
+            raise ValidationError({name: [_("Null characters are not allowed.")]})
         if len(value) > max_length:
-            raise ValidationError({name: [f"Ensure each value has at most {max_length} characters."]})
+            raise ValidationError(
+                {name: [_("Ensure each value has at most %(limit)s characters.") % {"limit": max_length}]}
+            )
     return values
 
 
@@ -111,7 +114,8 @@ class CourseFilter(filters.FilterSet):
         values = _values(self.data, name, max_length=50)
         wrong = [v for v in values if v not in choices]
         if wrong:
-            raise ValidationError({name: [f"Select a valid choice: {wrong[0]!r} is not one of {', '.join(choices)}."]})
+            message = _("Select a valid choice: “%(value)s” is not one of %(choices)s.")
+            raise ValidationError({name: [message % {"value": wrong[0], "choices": ", ".join(choices)}]})
         return queryset.filter(**{f"{field}__in": values}) if values else queryset
 
     def filter_level(self, queryset, name, value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.fields import SafePrimaryKeyRelatedField, StrictCharField
@@ -77,9 +78,9 @@ class SessionSerializer(PublicSessionSerializer):
 def _future(value):
     now = timezone.now()
     if value <= now:
-        raise serializers.ValidationError("A session starts in the future.")
+        raise serializers.ValidationError(_("A session starts in the future."))
     if value > now + MAX_AHEAD:
-        raise serializers.ValidationError("A session starts within two years.")
+        raise serializers.ValidationError(_("A session starts within two years."))
     return value
 
 
@@ -100,7 +101,7 @@ class SessionWriteSerializer(serializers.Serializer):
 
     def validate_external_url(self, value: str) -> str:
         if value and not value.lower().startswith("https://"):
-            raise serializers.ValidationError("The meeting URL must be an https:// link.")
+            raise serializers.ValidationError(_("The meeting URL must be an https:// link."))
         return value
 
 

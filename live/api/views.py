@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -32,8 +33,7 @@ from live.models import LiveSession
 from live.permissions import IsActiveStudent, ManagesCourse
 
 ID_REGEX = r"[0-9]{1,18}"
-NOT_FOUND = "No such session (or not one of your courses')."
-NOT_REGISTERED = "Register for the session first: joining is for registered students and the course's tutors."
+NOT_REGISTERED = _("Register for the session first: joining is for registered students and the course's tutors.")
 ICS = "text/calendar"
 
 
@@ -193,7 +193,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         course = data.pop("course")
         if not course_selectors.course_is_visible(user=request.user, course=course):
-            raise ValidationError({"course": [f'Invalid id "{course.pk}" - object does not exist.']})
+            raise ValidationError({"course": [_('Invalid id "%(id)s" - object does not exist.') % {"id": course.pk}]})
         check_object_permission(self, request, ManagesCourse(), course)
         session = services.session_create(by=request.user, course=course, **data)
         return self._response(session, status_code=status.HTTP_201_CREATED)
@@ -273,7 +273,7 @@ class CalendarFeedView(APIView):
     def get(self, request):
         user = selectors.feed_owner(token=str(request.query_params.get("token", ""))[:200])
         if user is None:
-            return Response({"detail": "No such feed token (it may have been rotated)."}, status=404)
+            return Response({"detail": _("No such feed token (it may have been rotated).")}, status=404)
         sessions = selectors.feed_sessions(user=user)
         return _ics(calendar.calendar(sessions, name="11Tutors live sessions"), "11tutors-live.ics")
 

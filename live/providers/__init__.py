@@ -8,6 +8,7 @@ and ``external`` (the tutor's own URL) need nothing.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from live.providers.base import LiveProvider, LiveProviderError
 from live.providers.bigbluebutton import BigBlueButtonProvider
@@ -36,5 +37,7 @@ def configured(name: str) -> bool:
 
 def get_provider(name: str) -> LiveProvider:
     if not configured(name):
-        raise LiveProviderError(f"The meeting provider {name!r} is not configured.", status=503)
+        raise LiveProviderError(
+            _("The meeting provider “%(provider)s” is not configured.") % {"provider": name}, status=503
+        )
     return _PROVIDERS[name]()

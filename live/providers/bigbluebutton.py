@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -27,10 +28,10 @@ from live.providers.base import LiveProvider, LiveProviderError, display_name
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = (500, 502, 503, 504)
-UNREACHABLE = "The meeting service cannot be reached at the moment. Please try again shortly."
-UNAVAILABLE = "The meeting service is unavailable at the moment. Please try again shortly."
-REFUSED = "The meeting service refused to open the meeting."
-GARBLED = "The meeting service sent an unexpected answer."
+UNREACHABLE = _("The meeting service cannot be reached at the moment. Please try again shortly.")
+UNAVAILABLE = _("The meeting service is unavailable at the moment. Please try again shortly.")
+REFUSED = _("The meeting service refused to open the meeting.")
+GARBLED = _("The meeting service sent an unexpected answer.")
 
 
 def checksum(call: str, query: str, secret: str, algorithm: str = "sha1") -> str:

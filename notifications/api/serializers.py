@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from notifications import kinds
@@ -35,7 +36,7 @@ class ChannelsSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Give at least one of in_app, email, push.")
+            raise serializers.ValidationError(_("Give at least one of in_app, email, push."))
         return attrs
 
 
@@ -52,15 +53,17 @@ class PreferencesSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict) or not data:
-            raise serializers.ValidationError({"non_field_errors": ["Send an object: {kind: {in_app, email, push}}."]})
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Send an object: {kind: {in_app, email, push}}.")]}
+            )
         errors, result = {}, {}
         for key, value in data.items():
             if key not in kinds.KINDS:
-                errors[key] = [f"Unknown kind. Kinds: {', '.join(kinds.KINDS)}."]
+                errors[key] = [_("Unknown kind. Kinds: %(kinds)s.") % {"kinds": ", ".join(kinds.KINDS)}]
                 continue
             channels = ChannelsSerializer(data=value)
             if not isinstance(value, dict):
-                errors[key] = ["Expected an object {in_app, email, push}."]
+                errors[key] = [_("Expected an object {in_app, email, push}.")]
             elif not channels.is_valid():
                 errors[key] = channels.errors
             else:
@@ -82,5 +85,5 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     def validate_token(self, value: str) -> str:
         if not TOKEN_RE.match(value):
-            raise serializers.ValidationError("Not a push token (16-512 letters, digits, - _ : .).")
+            raise serializers.ValidationError(_("Not a push token (16-512 letters, digits, - _ : .)."))
         return value

@@ -201,7 +201,7 @@ class CouponSerializer(serializers.ModelSerializer):
     def validate_code(self, value: str) -> str:
         value = value.strip()
         if not COUPON_CODE_RE.match(value):
-            raise serializers.ValidationError("3-40 letters, digits, '-' or '_', starting with a letter or digit.")
+            raise serializers.ValidationError(_("3-40 letters, digits, '-' or '_', starting with a letter or digit."))
         return value
 
     def validate(self, attrs):

@@ -215,7 +215,7 @@ def no_hold(settings):
 
 def test_payout_takes_the_available_balance_only(no_hold, student, tutor):
     sell(student, [(CourseFactory(tutors=[tutor]), Decimal("10.00"))])
-    with pytest.raises(services.ServiceError, match=r"Only 7\.00 USD"):
+    with pytest.raises(services.ServiceError, match=r"Only \$7\.00 is available"):
         services.payout_create(tutor=tutor, currency="USD", amount=Decimal("7.01"))
     payout = services.payout_create(tutor=tutor, currency="USD")
     assert (payout.amount, payout.stripe_transfer_id) == (Decimal("7.00"), "")
