@@ -319,8 +319,9 @@ def _named(queryset: QuerySet, text: str, field, *, prefixes: tuple[str, ...]) -
 
 def suggestions(text: str | None) -> list[dict]:
     """Up to ``SUGGESTIONS`` ``{type, label, slug}`` for a search box: published courses, the
-    categories that have one, and the tutors who teach one (``slug``: the tutor's id). Prefix
-    matches first, then words starting with the text, then fuzzy ones. Three queries."""
+    categories that have one (labelled in the active language; matched on their default-language
+    name), and the tutors who teach one (``slug``: the tutor's id). Prefix matches first, then
+    words starting with the text, then fuzzy ones. Three queries."""
     text = clean(text)[:100]
     if not words_of(text):
         return []
@@ -342,8 +343,8 @@ def suggestions(text: str | None) -> list[dict]:
     found = [
         *({"type": "course", "label": t, "slug": s, "score": n, "rank": 0} for t, s, n in
           courses.values_list("title", "slug", "score")[:SUGGESTIONS]),
-        *({"type": "category", "label": t, "slug": s, "score": n, "rank": 1} for t, s, n in
-          categories.values_list("name", "slug", "score")[:SUGGESTIONS]),
+        *({"type": "category", "label": Category(name=t, translations=tr).localized("name"), "slug": s, "score": n,
+           "rank": 1} for t, tr, s, n in categories.values_list("name", "translations", "slug", "score")[:SUGGESTIONS]),
         *({"type": "tutor", "label": f"{f} {la}".strip(), "slug": str(pk), "score": n, "rank": 2} for pk, f, la, n in
           tutors.values_list("pk", "first_name", "last_name", "score")[:SUGGESTIONS]),
     ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -615,7 +616,9 @@ class SearchSuggestView(APIView):
 
     def get(self, request):
         text = _typed(request)
-        results = catalog_cache.remembered(f"suggest:{text.lower()}", lambda: search.suggestions(text))
+        results = catalog_cache.remembered(
+            f"suggest:{translation.get_language()}:{text.lower()}", lambda: search.suggestions(text)
+        )
         return Response({"results": results or []})
 
 

@@ -75,3 +75,15 @@ def test_suggestions_are_cached_until_the_catalog_changes(api_client, client_for
     response = client_for(tutor).patch(f"{LIST}{course.slug}/", {"is_published": False})
     assert response.status_code == 200
     assert queries(api_client, f"{SUGGEST}?q=pyt")[1]["results"] == [], "unpublished: gone at once"
+
+
+def test_suggested_categories_are_labelled_in_the_request_language_and_cached_per_language(api_client):
+    category = CategoryFactory(name="Programming", translations={"ru": {"name": "Программирование"}})
+    CourseFactory(title="Loops", category=category)
+    url = f"{SUGGEST}?q=progr"
+    english = api_client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    russian = api_client.get(url, HTTP_ACCEPT_LANGUAGE="ru").json()["results"]
+    english_again = api_client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert {"type": "category", "label": "Programming", "slug": category.slug} in english
+    assert {"type": "category", "label": "Программирование", "slug": category.slug} in russian
+    assert english_again == english, "one cached answer per language: Russian never leaks into English"
