@@ -146,7 +146,7 @@ def order_checkout(*, user: User, courses: list[Course], coupon_code: str | None
                 raise pricing.CouponInvalid(outcome)
         return CheckoutResult(enrolled=True, course_slug=first.slug)
     if not settings.STRIPE_SECRET_KEY:
-        raise stripe_gateway.NotConfigured("payments are not configured")
+        raise stripe_gateway.NotConfigured(stripe_gateway.NOT_CONFIGURED)
 
     wanted = _order_key(
         [line.course.pk for line in priced.lines], priced.coupon.pk if priced.coupon else None, priced.total

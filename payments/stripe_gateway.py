@@ -29,6 +29,10 @@ class GatewayError(ServiceError):
     status = 502
 
 
+# API.md's words for a paid checkout without Stripe (503), in the request's language.
+NOT_CONFIGURED = _("payments are not configured")
+
+
 class NotConfigured(ServiceError):
     status = 503
 
@@ -48,7 +52,7 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 
 def _client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:
-        raise NotConfigured("payments are not configured")
+        raise NotConfigured(NOT_CONFIGURED)
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
@@ -175,7 +179,7 @@ def transfer_create(*, amount: Decimal, currency: str, destination: str, payout_
 def webhook_event_verify(payload: bytes, signature: str | None) -> dict[str, Any]:
     """Check the Stripe-Signature header against STRIPE_WEBHOOK_SECRET (with Stripe's tolerance)."""
     if not settings.STRIPE_WEBHOOK_SECRET:
-        raise NotConfigured("payments are not configured")
+        raise NotConfigured(NOT_CONFIGURED)
     if not signature:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     try:

@@ -116,6 +116,8 @@ def test_paid_checkout_without_stripe_configured_is_503(client_for, student, pai
     assert response.status_code == 503
     assert response.json() == {"detail": "payments are not configured"}
     assert not Payment.objects.exists()
+    russian = client_for(student).post(PAYMENTS, {"course_id": str(paid_course.pk)}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert (russian.status_code, russian.json()) == (503, {"detail": "платежи не настроены"})
 
 
 @pytest.mark.parametrize(
