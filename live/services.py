@@ -66,7 +66,7 @@ def session_create(
     _recording_check(course, recording_lesson)
     if starts_at <= timezone.now():
         raise ServiceError(_("A session starts in the future."), field="starts_at")
-    return LiveSession.objects.create(
+    session = LiveSession.objects.create(
         course=course,
         title=title,
         description=description,
@@ -78,6 +78,8 @@ def session_create(
         recording_lesson=recording_lesson,
         created_by=by,
     )
+    notify.announce_scheduled(session=session)
+    return session
 
 
 UPDATABLE = (

@@ -6,11 +6,12 @@ An app that notifies names one of these constants (``notifications.kinds.THREAD_
 lists the same table.
 
 ``sends_email`` says whether this app e-mails the kind (with its templates
-``notifications/emails/<kind>.txt`` and ``.html``). Three kinds are e-mailed by the app the
+``notifications/emails/<kind>.txt`` and ``.html``). Some kinds are e-mailed by the app the
 event belongs to, with its own message: the payment receipt (``enrolment_confirmed``; a free
-enrolment has no receipt: payments), the co-tutor invitation (courses) and the announcement
+enrolment has no receipt: payments), the co-tutor invitation (courses), the announcement
 (community, in batches; it honours the ``email`` preference through
-``selectors.email_opted_out_ids``).
+``selectors.email_opted_out_ids``) and the live-session messages (live: reminders, reschedules,
+cancellations, to the registrants).
 
 ``email_locked``: the e-mail cannot be switched off (payment receipts, refunds, a changed e-mail
 address, an invitation: money, account security, and messages the user must be able to act
@@ -77,10 +78,10 @@ KINDS: dict[str, Kind] = {
         Kind(TUTOR_INVITATION_ACCEPTED, _("Your co-teaching invitation was accepted"), "tutor"),
         Kind(NEW_ENROLMENT, _("A student enrolled in your course"), "tutor", email=False),
         Kind(NEW_REVIEW, _("A new review of your course"), "tutor"),
-        # Live sessions (not built yet): registered so that clients and preferences know them.
-        Kind(LIVE_SESSION_SCHEDULED, _("Live session scheduled"), "student"),
-        Kind(LIVE_SESSION_CANCELLED, _("Live session cancelled"), "student"),
-        Kind(LIVE_SESSION_STARTING_SOON, _("Live session starting soon"), "student", email=False),
+        # Live sessions (live/notify.py): e-mailed by live with the times in the recipient's zone.
+        Kind(LIVE_SESSION_SCHEDULED, _("Live session scheduled"), "student", sends_email=False),
+        Kind(LIVE_SESSION_CANCELLED, _("Live session cancelled"), "student", sends_email=False),
+        Kind(LIVE_SESSION_STARTING_SOON, _("Live session starting soon"), "student", sends_email=False),
     )
 }
 
