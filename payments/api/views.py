@@ -84,9 +84,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = CheckoutWithCouponRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        course = selectors.checkout_course(**serializer.validated_data["course_id"])
-        if course is None:
-            raise Http404(_("No published course with this id."))
+        course = _published_course(**serializer.validated_data["course_id"])
         result = services.checkout_start(
             user=request.user, course=course, coupon_code=serializer.validated_data.get("coupon") or None
         )
@@ -142,6 +140,14 @@ class StripeWebhookAliasView(StripeWebhookView):
 # --- Cart ----------------------------------------------------------------------------------------
 
 
+def _published_course(**lookup):
+    """The published course a checkout or a cart names; 404 (in the request's language) otherwise."""
+    course = selectors.checkout_course(**lookup)
+    if course is None:
+        raise Http404(_("No published course with this id."))
+    return course
+
+
 def _cart_body(user) -> dict:
     items = list(selectors.cart_items(user=user))
     currencies = {item.course.currency for item in items}
@@ -180,10 +186,8 @@ class CartItemsView(APIView):
     def post(self, request):
         serializer = CartItemInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        course = selectors.checkout_course(pk=serializer.validated_data["course_id"])
-        if course is None:
-            raise Http404("No published course with this id.")
-        _, created = services.cart_item_add(user=request.user, course=course)
+        course = _published_course(pk=serializer.validated_data["course_id"])
+        _item, created = services.cart_item_add(user=request.user, course=course)
         return Response(
             CartSerializer(_cart_body(request.user)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -76,4 +76,10 @@ def test_cart_and_checkout_errors_in_russian(fake_stripe, client_for, make_user,
     response = client_for(teacher).post(ITEMS, {"course_id": str(course.pk)}, format="json")
     assert response.status_code == 400
     assert response.json() == {"course_id": ["Вы ведёте этот курс, поэтому его нельзя добавить в корзину."]}
+    draft = CourseFactory(tutors=[teacher], is_published=False)
+    response = client.post(ITEMS, {"course_id": str(draft.pk)}, format="json")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": "Нет опубликованного курса с таким идентификатором."},
+    ), "the cart's 404 speaks the language of the checkout's"
     assert not Payment.objects.exists() and fake_stripe.requests == []
